@@ -1,0 +1,56 @@
+# Continuum: `make demo` runs the product with demo data; `make test` runs the tests.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export DEBUG ?= 1
+
+.PHONY: install demo test lint format bench worker messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# XStatic-Bootstrap's sdist imports pkg_resources at build time; cap setuptools for builds.
+$(STAMP): pyproject.toml .ci/build-constraints.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --build-constraint .ci/build-constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+var:
+	mkdir -p var
+
+demo: $(STAMP) | var
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	@echo ""
+	@echo "Starting the task worker (e-mails, reminders, purges) and the web server on http://127.0.0.1:8000/"
+	$(BIN)/python manage.py db_worker --no-reload --interval 2 --queue-name '*' & \
+	  worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	  $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(STAMP)
+	$(BIN)/python bench/report_bench.py --responses 200000 --units 500
+
+worker: $(STAMP)
+	$(BIN)/python manage.py db_worker --no-reload --queue-name '*'
+
+messages: $(STAMP)
+	$(BIN)/python manage.py makemessages -l fr --no-obsolete --ignore='.venv/*' --ignore='var/*' --ignore='tests/*' --ignore='bench/*'
+	$(BIN)/python manage.py compilemessages --ignore='.venv/*'
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,69 @@
+"""Reads that enforce who may see what. Views never filter by ownership themselves."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from surveys.models import Leadership, OrgUnit, Wave
+
+
+def subtree(unit: OrgUnit) -> QuerySet[OrgUnit]:
+    """The unit and everything below it, in one indexed prefix query."""
+    return OrgUnit.objects.filter(path__startswith=unit.path)
+
+
+def subtrees(units: list[OrgUnit] | QuerySet[OrgUnit]) -> QuerySet[OrgUnit]:
+    condition = Q(pk__in=[])
+    for unit in units:
+        condition |= Q(path__startswith=unit.path)
+    return OrgUnit.objects.filter(condition)
+
+
+def ancestors(unit: OrgUnit) -> QuerySet[OrgUnit]:
+    """The unit's ancestors, root first (one query)."""
+    ids = [int(part) for part in unit.path.strip("/").split("/")[:-1] if part]
+    return OrgUnit.objects.filter(pk__in=ids).order_by("depth")
+
+
+def is_org_wide(user: object) -> bool:
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and (getattr(user, "is_hr_admin", False) or getattr(user, "is_equity_analyst", False))
+    )
+
+
+def led_units(*, user: object) -> QuerySet[OrgUnit]:
+    if not getattr(user, "is_authenticated", False):
+        return OrgUnit.objects.none()
+    return OrgUnit.objects.filter(leaderships__user=user).distinct()
+
+
+def units_visible_to(*, user: object) -> QuerySet[OrgUnit]:
+    """Units whose aggregates a user may see: led subtrees, or everything for org-wide roles."""
+    if is_org_wide(user):
+        return OrgUnit.objects.all()
+    return subtrees(list(led_units(user=user)))
+
+
+def unit_visible_to(*, user: object, unit: OrgUnit) -> bool:
+    if is_org_wide(user):
+        return True
+    return Leadership.objects.filter(user=user, unit__path__in=_path_prefixes(unit.path)).exists()
+
+
+def _path_prefixes(path: str) -> list[str]:
+    parts = [part for part in path.strip("/").split("/") if part]
+    return ["/" + "/".join(parts[: index + 1]) + "/" for index in range(len(parts))]
+
+
+def wave_scope(wave: Wave) -> QuerySet[OrgUnit]:
+    """All units a wave covers: the chosen units and everything below them."""
+    return subtrees(list(wave.units.all()))
+
+
+def wave_scope_ids(wave: Wave) -> set[int]:
+    return set(wave_scope(wave).values_list("pk", flat=True))
+
+
+def unit_in_wave(wave: Wave, unit: OrgUnit) -> bool:
+    return any(unit.path.startswith(root.path) for root in wave.units.all())
