@@ -207,3 +207,51 @@ def response_withdraw(*, wave: Wave, receipt_code: str) -> bool:
     ).delete()
     Wave.objects.filter(pk=wave.pk).update(data_version=F("data_version") + 1)
     return True
+
+
+@transaction.atomic
+def responses_scrub_storage(*, wave: Wave) -> int:
+    """Rewrite a wave's responses and completed invitations so storage reveals no order.
+
+    The ORM never exposes insertion order, but the database does below it:
+    SQLite's rowid and PostgreSQL's physical row order follow insertion, and
+    PostgreSQL's `xmin` is shared by the invitation and the response written
+    in one submission transaction. Rewriting the responses in random-key
+    order, and touching every completed invitation, in one transaction leaves
+    every row with the same transaction id and a random physical order.
+    Run when a wave closes and nightly while it is open.
+    """
+    Wave.objects.select_for_update().filter(pk=wave.pk).first()
+    responses = list(
+        Response.objects.filter(wave=wave)
+        .order_by("id")
+        .values_list("id", "unit_id", "answers", "scores", "receipt_hash")
+    )
+    comments = list(
+        Comment.objects.filter(wave=wave)
+        .order_by("id")
+        .values_list("id", "unit_id", "item_code", "text", "receipt_hash")
+    )
+    Response.objects.filter(wave=wave)._raw_delete(Response.objects.db)
+    Comment.objects.filter(wave=wave)._raw_delete(Comment.objects.db)
+    Response.objects.bulk_create(
+        [
+            Response(
+                id=pk, wave=wave, unit_id=unit_id, answers=answers, scores=scores, receipt_hash=rh
+            )
+            for pk, unit_id, answers, scores, rh in responses
+        ],
+        batch_size=2000,
+    )
+    Comment.objects.bulk_create(
+        [
+            Comment(id=pk, wave=wave, unit_id=unit_id, item_code=code, text=text, receipt_hash=rh)
+            for pk, unit_id, code, text, rh in comments
+        ],
+        batch_size=2000,
+    )
+    Invitation.objects.filter(wave=wave, status=Invitation.Status.COMPLETED).update(
+        status=Invitation.Status.COMPLETED
+    )
+    SubmissionGuard.objects.filter(wave=wave).update(key_hash=F("key_hash"))
+    return len(responses)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from surveys.audit import audit
 from surveys.models import MIN_GROUP_SIZE_FLOOR, InstrumentVersion, Invitation, OrgUnit, Wave
+from surveys.services.responses import responses_scrub_storage
 
 Status = Wave.Status
 
@@ -213,5 +214,7 @@ def wave_set_status(*, wave: Wave, status: str, by: object = None) -> Wave:
         wave.closes_on = timezone.localdate()
     wave.status = status
     wave.save(update_fields=["status", "opens_on", "closes_on"])
+    if status == Status.CLOSED:
+        responses_scrub_storage(wave=wave)
     audit(by, f"wave.{status}", wave, previous=current, **_thresholds(wave))
     return wave

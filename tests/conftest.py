@@ -1,0 +1,129 @@
+r"""The shared test cast.
+
+Org tree:            ORG
+                   /     \
+              NORTH       SOUTH
+             /     \          \
+          N-ED    N-ICU       S-MED
+
+- hr:      HR admin
+- alice:   leader of NORTH (sees NORTH, N-ED, N-ICU)
+- bob:     leader of SOUTH (sibling of alice)
+- analyst: equity analyst
+- charlie: an account with no role at all (the outsider)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PASSWORD = "correct horse battery staple"
+
+
+def mini_document() -> dict[str, Any]:
+    return json.loads((FIXTURES / "mini_instrument.json").read_text())
+
+
+@pytest.fixture
+def mini_definition_document() -> dict[str, Any]:
+    return mini_document()
+
+
+def _user(django_user_model: Any, username: str, **extra: Any) -> Any:
+    return django_user_model.objects.create_user(
+        username=username, email=f"{username}@example.org", password=PASSWORD, **extra
+    )
+
+
+@pytest.fixture
+def hr(django_user_model: Any) -> Any:
+    return _user(django_user_model, "hr", is_hr_admin=True)
+
+
+@pytest.fixture
+def analyst(django_user_model: Any) -> Any:
+    return _user(django_user_model, "analyst", is_equity_analyst=True)
+
+
+@pytest.fixture
+def alice(django_user_model: Any) -> Any:
+    return _user(django_user_model, "alice")
+
+
+@pytest.fixture
+def bob(django_user_model: Any) -> Any:
+    return _user(django_user_model, "bob")
+
+
+@pytest.fixture
+def charlie(django_user_model: Any) -> Any:
+    return _user(django_user_model, "charlie")
+
+
+@pytest.fixture
+def org(db: Any, alice: Any, bob: Any) -> dict[str, Any]:
+    from surveys.services.units import leadership_assign, unit_create
+
+    root = unit_create(code="ORG", name="Organization")
+    north = unit_create(code="NORTH", name="North", parent=root)
+    south = unit_create(code="SOUTH", name="South", parent=root)
+    units = {
+        "ORG": root,
+        "NORTH": north,
+        "SOUTH": south,
+        "N-ED": unit_create(code="N-ED", name="North emergency", parent=north),
+        "N-ICU": unit_create(code="N-ICU", name="North intensive care", parent=north),
+        "S-MED": unit_create(code="S-MED", name="South medicine", parent=south),
+    }
+    leadership_assign(user=alice, unit=north)
+    leadership_assign(user=bob, unit=south)
+    return units
+
+
+@pytest.fixture
+def mini_version(db: Any) -> Any:
+    from surveys.services.instruments import instrument_version_import
+
+    return instrument_version_import(document=mini_document())
+
+
+@pytest.fixture
+def wave(org: dict[str, Any], mini_version: Any) -> Any:
+    """A draft wave over the whole org with the mini instrument and the open link on."""
+    from surveys.services.waves import wave_create
+
+    return wave_create(
+        slug="spring",
+        name="Spring check-in",
+        instrument_version=mini_version,
+        units=[org["ORG"]],
+        open_link_enabled=True,
+    )
+
+
+@pytest.fixture
+def open_wave(wave: Any) -> Any:
+    from surveys.services.waves import wave_set_status
+
+    return wave_set_status(wave=wave, status="open")
+
+
+@pytest.fixture
+def invitation_token(open_wave: Any, org: dict[str, Any]) -> str:
+    """A pending invitation in N-ED; returns the token (only its hash is stored)."""
+    from surveys.models import Invitation
+    from surveys.tokens import new_token, token_hash
+
+    token = new_token()
+    Invitation.objects.create(
+        wave=open_wave, unit=org["N-ED"], email="dana@example.org", token_hash=token_hash(token)
+    )
+    return token
