@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DEBUG ?= 1
 
-.PHONY: install demo test lint format bench worker messages clean
+.PHONY: install demo test lint format bench worker messages check-messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,8 +49,12 @@ worker: $(STAMP)
 	$(BIN)/python manage.py db_worker --no-reload --queue-name '*'
 
 messages: $(STAMP)
-	$(BIN)/python manage.py makemessages -l fr --no-obsolete --ignore='.venv/*' --ignore='var/*' --ignore='tests/*' --ignore='bench/*'
+	$(BIN)/python manage.py makemessages -l fr --no-obsolete --no-location --ignore='.venv/*' --ignore='var/*' --ignore='tests/*' --ignore='bench/*' --ignore='bin/*'
 	$(BIN)/python manage.py compilemessages --ignore='.venv/*'
+
+# Fails when a French translation is missing or fuzzy, or the compiled catalogue is stale.
+check-messages: $(STAMP)
+	$(BIN)/python bin/check_messages.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

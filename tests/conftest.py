@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -127,3 +128,51 @@ def invitation_token(open_wave: Any, org: dict[str, Any]) -> str:
         wave=open_wave, unit=org["N-ED"], email="dana@example.org", token_hash=token_hash(token)
     )
     return token
+
+
+# -- browser tests --------------------------------------------------------------
+CHROMIUM = (
+    os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    """Drive Debian's Chromium; `playwright install` cannot download browsers here."""
+    if not CHROMIUM:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Chromium is missing under CI=true: .ci/run must install Debian's chromium")
+        pytest.skip("Chromium not found: `apt-get install chromium` to run the browser tests")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    }
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """axe-core's violations on the current page (WCAG 2.x A/AA and best practices)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return results.response["violations"]
+
+
+def describe_violations(violations: list[dict[str, Any]]) -> str:
+    return "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in violations
+    )
+
+
+@pytest.fixture
+def login(page: Any, live_server: Any) -> Any:
+    """Log a user in through the real login form."""
+
+    def do_login(username: str, password: str = PASSWORD) -> None:
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Log in").click()
+
+    return do_login

@@ -132,6 +132,10 @@ STORAGES = {
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# Same-origin referrers only: no address of ours ever reaches another site.
+SECURE_REFERRER_POLICY = "same-origin"
+WHITENOISE_USE_FINDERS = DEBUG
+
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 8, minimum=300)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -233,6 +233,10 @@ def parse_definition_text(raw: str | bytes) -> dict[str, Any]:
                 f"at line {error.lineno}, column {error.colno}."
             ]
         ) from None
+    except UnicodeDecodeError:
+        raise InstrumentError(
+            ["The file is not UTF-8 text; save it as UTF-8 and try again."]
+        ) from None
     if not isinstance(document, dict):
         raise InstrumentError(["The definition must be a JSON object."])
     return document

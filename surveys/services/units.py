@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
@@ -122,6 +123,7 @@ def units_import(*, rows: Iterable[UnitRow], by: object = None) -> ImportReport:
     errors: list[str] = []
     existing = {unit.code: unit for unit in OrgUnit.objects.select_related("parent")}
     in_file: dict[str, UnitRow] = {}
+    name_limit = OrgUnit._meta.get_field("name").max_length
     for row in rows:
         problems = []
         if not row.code:
@@ -133,11 +135,13 @@ def units_import(*, rows: Iterable[UnitRow], by: object = None) -> ImportReport:
             )
         if not row.name:
             problems.append(_("name is empty"))
+        elif len(row.name) > name_limit:
+            problems.append(_("name is longer than %(limit)s characters") % {"limit": name_limit})
         try:
             OrgUnit._meta.get_field("code").run_validators(row.code)
         except ValidationError as error:
             problems.extend(str(message) for message in error.messages)
-        if row.leader_email and "@" not in row.leader_email:
+        if row.leader_email and not _is_email(row.leader_email):
             problems.append(
                 _("leader_email %(email)s is not an e-mail address") % {"email": row.leader_email}
             )
@@ -228,6 +232,14 @@ def _cycle_errors(rows: dict[str, UnitRow], existing: dict[str, OrgUnit]) -> lis
             seen.add(current)
             current = parent_of(current)
     return errors
+
+
+def _is_email(value: str) -> bool:
+    try:
+        validate_email(value)
+    except ValidationError:
+        return False
+    return True
 
 
 def _leader_for_email(email: str) -> object:

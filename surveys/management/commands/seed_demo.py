@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 import datetime
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from accounts.services import user_make_hr_admin
 from surveys import demo
 from surveys.models import Invitation, OrgUnit, Wave
 from surveys.services.instruments import default_instrument_version
@@ -41,7 +44,7 @@ class Command(BaseCommand):
 
     # -- loading ----------------------------------------------------------------
     def _load(self, rng: np.random.Generator) -> None:
-        hr = _user("hr", "Harriet", "Reyes", is_hr_admin=True)
+        hr = user_make_hr_admin(user=_user("hr", "Harriet", "Reyes"))
         _user("analyst", "Amir", "Nasser", is_equity_analyst=True)
         version = default_instrument_version(by=hr)
 
@@ -105,7 +108,7 @@ class Command(BaseCommand):
                 program = add(code, program_name, division, base, int(rng.integers(1, 7)))
                 for team_code, team_name in demo.TEAMS:
                     small = rng.random() < 0.12
-                    people = int(rng.integers(3, 6)) if small else int(rng.integers(10, 48))
+                    people = int(rng.integers(3, 6)) if small else int(rng.integers(14, 70))
                     add(
                         f"{code}-{team_code}",
                         f"{program_name}: {team_name}",
@@ -176,9 +179,10 @@ class Command(BaseCommand):
         if wave is None:
             return
         pending = list(
-            Invitation.objects.filter(wave=wave, status=Invitation.Status.PENDING)
+            Invitation.objects.filter(wave=wave, status=Invitation.Status.PENDING, unit__depth=3)
             .exclude(email="")
-            .order_by("pk")[:3]
+            .select_related("unit")
+            .order_by("unit__path", "pk")[::150][:3]
         )
         if not pending:
             return
@@ -191,17 +195,21 @@ class Command(BaseCommand):
         self.stdout.write(f"Open link: {settings.SITE_URL}/s/{wave.slug}/")
 
 
+@lru_cache(maxsize=1)
+def _demo_password_hash() -> str:
+    # Hashing once keeps seeding fast; every demo account shares the demo password.
+    return make_password(demo.DEMO_PASSWORD)
+
+
 def _user(username: str, first: str, last: str, **roles: bool) -> Any:
-    user, created = User.objects.get_or_create(
+    user, _created = User.objects.get_or_create(
         username=username,
         defaults={
             "first_name": first,
             "last_name": last,
             "email": f"{username}@demo.continuum.invalid",
+            "password": _demo_password_hash(),
             **roles,
         },
     )
-    if created:
-        user.set_password(demo.DEMO_PASSWORD)
-        user.save(update_fields=["password"])
     return user
