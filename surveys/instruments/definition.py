@@ -277,7 +277,7 @@ class _Validator:
     def code(self, value: Any, where: str) -> str:
         if not isinstance(value, str) or not CODE_RE.match(value):
             self.error(
-                f"{where}.code",
+                f"{where}.code" if where else "code",
                 f"{value!r} is not a valid code (a letter, then up to 39 letters, digits, . _ -)",
             )
             return str(value)
@@ -545,7 +545,7 @@ class _Validator:
                     f"{where}.direction", f"must be 'risk' or 'protective', got {direction!r}"
                 )
             stage = entry.get("stage")
-            if stage is not None and stage not in stage_codes:
+            if stage is not None and (not isinstance(stage, str) or stage not in stage_codes):
                 self.error(f"{where}.stage", f"names an unknown stage {stage!r}")
             item_codes: list[str] = []
             sections: set[str] = set()

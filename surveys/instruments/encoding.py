@@ -155,7 +155,8 @@ def score_matrix(definition: Definition, answers: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore"):
             means = np.nanmean(np.where(answered_count[:, None] > 0, stacked, 0.0), axis=1)
         ok = answered_count >= domain.min_answered
-        scores[ok, domain.index] = np.rint(means[ok]).astype(SCORE_DTYPE)
+        # Half-up rounding, as people expect (62.5 shows as 63), not numpy's half-to-even.
+        scores[ok, domain.index] = np.floor(means[ok] + 0.5).astype(SCORE_DTYPE)
     return scores
 
 

@@ -55,6 +55,10 @@ def unit_update(
     by: object = None,
 ) -> OrgUnit:
     """Rename and/or move a unit; a move rewrites the whole subtree's paths in one statement."""
+    # The caller's copy may be stale if an ancestor moved since it was loaded.
+    unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
+    if isinstance(parent, OrgUnit):
+        parent = OrgUnit.objects.get(pk=parent.pk)
     changes: dict[str, object] = {}
     if name is not None and name != unit.name:
         unit.name = name
