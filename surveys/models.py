@@ -249,7 +249,7 @@ class Invitation(models.Model):
         verbose_name_plural = _("invitations")
 
     def __str__(self) -> str:
-        return f"{self.wave.slug}: {self.email or _('(purged)')}"
+        return "{}: {}".format(self.wave.slug, self.email or _("(purged)"))
 
 
 class Response(models.Model):
