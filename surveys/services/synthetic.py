@@ -31,6 +31,42 @@ DEMO_COMMENTS = (
 )
 
 
+# Plausible shares (percent) for demo answers, by item and option code; other
+# choices get gently decreasing shares. Invented for the demo, not statistics.
+DEMO_SHARES: dict[str, dict[str, float]] = {
+    "D01": {"first_nations": 3.5, "metis": 2.5, "inuit": 0.6, "not_indigenous": 84, "dont_know": 3},
+    "D02": {
+        "black": 3,
+        "east_asian": 14,
+        "indigenous": 5,
+        "latin_american": 2.5,
+        "middle_eastern": 2.5,
+        "south_asian": 12,
+        "southeast_asian": 11,
+        "white": 46,
+        "another_racial_identity": 2,
+    },
+    "D03": {"woman": 76, "man": 18, "non_binary": 1.2, "another_gender": 0.6},
+    "D04": {"yes": 8, "no": 82, "dont_know": 3},
+    "D05": {"yes": 12, "no": 80, "dont_know": 3},
+    "C11": {"no": 70, "yes": 18, "not_sure": 8},
+    "C12": {"no": 62, "yes": 26, "not_sure": 8},
+}
+PREFER_NOT_SHARE = 4.0
+
+
+def _shares(item_code: str, codes: list[str]) -> np.ndarray:
+    known = DEMO_SHARES.get(item_code, {})
+    fallback = np.linspace(3.0, 1.0, len(codes)) * 10
+    weights = np.array(
+        [
+            PREFER_NOT_SHARE if code == "prefer_not_to_answer" else known.get(code, fallback[i])
+            for i, code in enumerate(codes)
+        ]
+    )
+    return weights / weights.sum()
+
+
 def _item_directions(definition: Definition) -> dict[str, str]:
     directions: dict[str, str] = {}
     for domain in definition.domains:
@@ -60,21 +96,19 @@ def synthetic_answers(
                 value = (k - 1) - value
             matrix[:, item.slot] = value
         elif item.type == "single":
-            weights = np.linspace(3.0, 1.0, len(item.options))
-            weights[-1] = 0.6  # "prefer not to answer" or similar last options are rarer
-            matrix[:, item.slot] = rng.choice(len(item.options), size=n, p=weights / weights.sum())
+            shares = _shares(item.code, [option.code for option in item.options])
+            matrix[:, item.slot] = rng.choice(len(item.options), size=n, p=shares)
         else:
-            exclusive = [i for i, option in enumerate(item.options) if option.exclusive]
+            # Select-all: one answer each, a second for some; exclusive answers stand alone.
+            shares = _shares(item.code, [option.code for option in item.options])
+            first = rng.choice(len(item.options), size=n, p=shares)
+            mask = np.left_shift(1, first).astype(np.int64)
             plain = [i for i, option in enumerate(item.options) if not option.exclusive]
-            weights = np.linspace(1.0, 4.0, len(plain))[::-1]
-            first = rng.choice(plain, size=n, p=weights / weights.sum())
-            mask = (1 << first).astype(np.int64)
-            second = rng.random(n) < 0.08
-            extra = rng.choice(plain, size=n)
-            mask[second] |= 1 << extra[second]
-            if exclusive:
-                use_exclusive = rng.random(n) < 0.08
-                mask[use_exclusive] = 1 << rng.choice(exclusive, size=int(use_exclusive.sum()))
+            plain_shares = shares[plain] / shares[plain].sum()
+            extra = np.asarray(plain)[rng.choice(len(plain), size=n, p=plain_shares)]
+            exclusive = np.array([item.options[i].exclusive for i in first])
+            second = (rng.random(n) < 0.08) & ~exclusive
+            mask[second] |= np.left_shift(1, extra[second])
             matrix[:, item.slot] = mask
     skipped = rng.random(matrix.shape) < skip_rate
     matrix[skipped] = MISSING

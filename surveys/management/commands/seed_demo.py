@@ -96,7 +96,7 @@ class Command(BaseCommand):
             heads.append(people)
             return unit
 
-        root = add(demo.ROOT[0], demo.ROOT[1], None, 0.0, 4)
+        root = add(demo.ROOT[0], demo.ROOT[1], None, 0.0, 0)  # everyone belongs to a division
         for division_code, (division_name, division_strain) in demo.DIVISIONS.items():
             division = add(
                 division_code, division_name, root, division_strain, int(rng.integers(2, 6))
