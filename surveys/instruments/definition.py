@@ -115,6 +115,7 @@ class Section:
     intro: LText | None
     content_note: LText | None
     items: tuple[Item, ...]
+    standard: str = ""  # e.g. the self-identification standard and its version
 
 
 @dataclass(frozen=True)
@@ -404,6 +405,15 @@ class _Validator:
             title = self.text(entry.get("title"), f"{where}.title")
             intro = self.text(entry.get("intro"), f"{where}.intro", required=False)
             note = self.text(entry.get("content_note"), f"{where}.content_note", required=False)
+            standard = entry.get("standard", "")
+            if not isinstance(standard, str) or len(standard) > 200:
+                self.error(f"{where}.standard", "must be a text of at most 200 characters")
+                standard = ""
+            if kind == "self_id" and not standard:
+                self.error(
+                    f"{where}.standard",
+                    "a self-identification section must name the standard and version it follows",
+                )
             items: list[Item] = []
             for position, raw_item in enumerate(self.listing(entry.get("items"), f"{where}.items")):
                 iwhere = f"{where}.items[{position}]"
@@ -424,7 +434,9 @@ class _Validator:
             if slot > MAX_SLOTS:
                 self.error(where, f"an instrument can have at most {MAX_SLOTS} answerable items")
             if title:
-                sections.append(Section(code, str(kind), title, intro, note, tuple(items)))
+                sections.append(
+                    Section(code, str(kind), title, intro, note, tuple(items), standard)
+                )
         return sections
 
     def item(

@@ -456,3 +456,16 @@ def test_an_invalid_document_stores_nothing() -> None:
         instrument_version_import(document=document)
 
     assert not InstrumentVersion.objects.exists()
+
+
+def test_self_identification_section_must_name_its_standard() -> None:
+    errors = broken(lambda d: d["sections"][2].pop("standard"))
+    assert any(
+        e.startswith("sections[2].standard: a self-identification section must name")
+        for e in errors
+    )
+
+
+def test_section_standard_is_kept_with_the_definition() -> None:
+    definition = load_definition(mini_document())
+    assert definition.section("D").standard == "Test standard v1"
