@@ -120,9 +120,10 @@ def test_following_the_same_link_again_keeps_the_answers(client, invitation_toke
     client.post("/s/spring/start/")
     post_page(client, "spring", 1, {"A1": "3"}, "next")
     enter(client, invitation_token)
-    assert cookie_journey(client).answer_values(
-        Wave.objects.get().instrument_version.parsed
-    )["A1"] == 3
+    assert (
+        cookie_journey(client).answer_values(Wave.objects.get().instrument_version.parsed)["A1"]
+        == 3
+    )
 
 
 def test_the_token_entry_only_answers_get(client, invitation_token):
