@@ -1,4 +1,4 @@
-"""The whole staff journey in Chromium on a phone: invitation → survey → private result → withdrawal.
+"""The whole staff journey in Chromium on a phone: invitation, survey, private result, withdrawal.
 
 axe-core checks the welcome page, a survey page, the page with a content note
 and the result page (WCAG 2.x A/AA and best practices): zero violations.
@@ -111,6 +111,9 @@ def test_the_whole_journey_in_english_on_a_phone(page: Page, live_server, defaul
     _assert_accessible(page)
     receipt = page.locator("[data-receipt-code]").inner_text()
     assert Response.objects.count() == 1
+    # Works at 320 CSS pixels wide (WCAG reflow): nothing scrolls sideways.
+    page.set_viewport_size({"width": 320, "height": 640})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
 
     page.get_by_role("link", name="Withdraw my answers").click()
     page.get_by_label("Receipt code").fill(receipt)
