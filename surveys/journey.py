@@ -31,7 +31,6 @@ from django.http import HttpRequest, HttpResponse
 from surveys.instruments.definition import Definition
 from surveys.instruments.encoding import (
     ANSWER_DTYPE,
-    MISSING,
     SCORE_DTYPE,
     AnswerValue,
     decode_answers,
@@ -71,9 +70,13 @@ class Journey:
         return bool(self.token or self.once_key)
 
     def answer_values(self, definition: Definition) -> dict[str, AnswerValue]:
-        if not self.answers:
+        # A row of another length belongs to another instrument: start afresh, never crash.
+        if len(self.answers) != len(definition.slot_items) * ANSWER_DTYPE.itemsize:
             return {}
-        return decode_answers(definition, self.answers)
+        try:
+            return decode_answers(definition, self.answers)
+        except IndexError:  # an option index outside this instrument's options
+            return {}
 
     def with_answers(
         self, definition: Definition, answers: dict[str, AnswerValue], declined: set[str]
@@ -154,10 +157,6 @@ def _b64(data: bytes) -> str:
 
 def _str_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
-
-
-def empty_answers(definition: Definition) -> bytes:
-    return np.full(len(definition.slot_items), MISSING, dtype=ANSWER_DTYPE).tobytes()
 
 
 # -- the cookies ------------------------------------------------------------------

@@ -113,3 +113,10 @@ def test_the_cookie_is_secure_outside_debug(settings):
     cookie = response.cookies[journey.COOKIE_NAME]
     assert cookie["secure"] and cookie["httponly"] and cookie["samesite"] == "Lax"
     assert cookie["path"] == "/s/"
+
+
+def test_answers_of_another_shape_are_ignored_rather_than_crashing(open_wave):
+    definition = open_wave.instrument_version.parsed
+    assert journey.Journey(wave="w", answers=b"\x00\x00").answer_values(definition) == {}
+    bad_index = b"\x09\x00" * len(definition.slot_items)  # option 9 of a 5-point scale
+    assert journey.Journey(wave="w", answers=bad_index).answer_values(definition) == {}
