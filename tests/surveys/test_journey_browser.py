@@ -170,3 +170,31 @@ def test_switching_language_mid_page_keeps_the_answers(
     expect(page.locator("html")).to_have_attribute("lang", "fr")
     expect(page).to_have_url(re.compile(r"/page/1/$"))
     expect(page.locator("#id_A01_3")).to_be_checked()
+
+
+def test_the_other_staff_pages_pass_axe(page: Page, live_server, default_open_wave, org, login):
+    base = live_server.url
+    page.goto(f"{base}/s/i/{'x' * 43}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("We could not find this invitation")
+    _assert_accessible(page)
+    for path, heading in [
+        ("/s/support/", "Get support now"),
+        ("/s/autumn/privacy/", "Privacy notice: Autumn wellbeing check"),
+        ("/s/resume/", "Continue with a resume code"),
+        ("/s/autumn/withdraw/", "Withdraw your answers"),
+    ]:
+        page.goto(base + path)
+        expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+        _assert_accessible(page)
+
+    token = _invite(default_open_wave, org["N-ED"])
+    page.goto(f"{base}/s/i/{token}/")
+    page.get_by_role("button", name="Start the survey").click()
+    page.get_by_role("button", name="Save and continue later").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your answers are saved")
+    _assert_accessible(page)
+
+    login("alice")
+    page.goto(f"{base}/s/autumn/self-rating/NORTH/")
+    expect(page.get_by_text("This rating is not anonymous")).to_be_visible()
+    _assert_accessible(page)
