@@ -324,6 +324,60 @@ class SubmissionGuard(models.Model):
         return str(_("Used submission key"))
 
 
+class Draft(models.Model):
+    """A survey in progress that its respondent chose to finish later.
+
+    Everything that could link a person to answers (the invitation token or
+    once-key, the unit, the answers, the comments) is in `payload`, encrypted
+    with a key derived from the resume code, which only the respondent holds;
+    the code itself is stored only as a hash. Deleted with the submission, when
+    the wave closes, and refused after `expires_on`.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="drafts")
+    key_hash = models.CharField(max_length=64, unique=True)
+    payload = models.BinaryField()
+    expires_on = models.DateField(db_index=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("saved draft")
+        verbose_name_plural = _("saved drafts")
+
+    def __str__(self) -> str:
+        return str(_("Saved draft"))
+
+
+class LeaderSelfRating(models.Model):
+    """A leader's rating of themselves on CARES, for the gap view in reports.
+
+    Not anonymous by design: it is the leader's own view of their leadership,
+    stored against them and their unit. `answers` uses the response encoding
+    (one uint16 per slot of the wave's instrument; only CARES slots are set).
+    """
+
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="self_ratings")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="self_ratings"
+    )
+    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="self_ratings")
+    answers = models.BinaryField()
+    updated_on = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["wave", "user", "unit"], name="unique_self_rating_per_wave_unit"
+            ),
+        ]
+        verbose_name = _("leader self-rating")
+        verbose_name_plural = _("leader self-ratings")
+
+    def __str__(self) -> str:
+        return f"{self.wave.slug}: {self.user} ({self.unit.code})"
+
+
 class AuditEntry(models.Model):
     """Who changed what, and when (to the day). Never written for staff answering surveys."""
 

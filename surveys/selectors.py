@@ -67,3 +67,55 @@ def wave_scope_ids(wave: Wave) -> set[int]:
 
 def unit_in_wave(wave: Wave, unit: OrgUnit) -> bool:
     return any(unit.path.startswith(root.path) for root in wave.units.all())
+
+
+def staff_wave(slug: str) -> Wave | None:
+    """The wave behind a staff-facing address, with its instrument (any status)."""
+    return Wave.objects.select_related("instrument_version").filter(slug=slug).first()
+
+
+def wave_unit_choices(wave: Wave) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The wave's units for the open link's unit picker, grouped under their top-level unit.
+
+    Each group is a unit directly below one of the wave's chosen units (or the
+    chosen unit itself when it has nothing below it); labels show the path so
+    two teams with the same name can be told apart.
+    """
+    units = list(wave_scope(wave).order_by("path"))
+    by_id = {unit.pk: unit for unit in units}
+    roots = {unit.pk for unit in wave.units.all()}
+    groups: dict[int, list[tuple[str, str]]] = {}
+    titles: dict[int, str] = {}
+    for unit in units:
+        ids = [int(part) for part in unit.path.strip("/").split("/") if part]
+        chain = [by_id[pk] for pk in ids if pk in by_id]
+        root_index = next(index for index, member in enumerate(chain) if member.pk in roots)
+        below = chain[root_index + 1 :]
+        head = below[0] if below else chain[root_index]
+        titles.setdefault(head.pk, head.name)
+        label = " › ".join(member.name for member in below[1:]) or head.name
+        groups.setdefault(head.pk, []).append((unit.code, label))
+    return [(titles[pk], options) for pk, options in groups.items()]
+
+
+def published_actions(wave: Wave) -> list[object]:
+    """Actions leaders published after the previous wave ("you said, we did").
+
+    Always empty for now: the action-plan issue adds the model and fills this
+    in, and the welcome page already shows whatever it returns.
+    """
+    return []
+
+
+def self_rating_targets(*, user: object) -> list[tuple[Wave, OrgUnit]]:
+    """(wave, unit) pairs a leader may rate themselves for: led units in open or closed waves."""
+    units = list(led_units(user=user))
+    if not units:
+        return []
+    targets = []
+    waves = Wave.objects.filter(status__in=[Wave.Status.OPEN, Wave.Status.CLOSED]).prefetch_related(
+        "units"
+    )
+    for wave in waves:
+        targets.extend((wave, unit) for unit in units if unit_in_wave(wave, unit))
+    return targets

@@ -176,3 +176,36 @@ def login(page: Any, live_server: Any) -> Any:
         page.get_by_role("button", name="Log in").click()
 
     return do_login
+
+
+@pytest.fixture
+def default_open_wave(org: dict[str, Any]) -> Any:
+    """An open wave over the whole org with the project's default instrument (8 sections,
+    content notes, CARES, self-identification and a comment), open link on."""
+    from surveys.services.instruments import default_instrument_version
+    from surveys.services.waves import wave_create, wave_set_status
+
+    wave = wave_create(
+        slug="autumn",
+        name="Autumn wellbeing check",
+        instrument_version=default_instrument_version(),
+        units=[org["ORG"]],
+        open_link_enabled=True,
+    )
+    return wave_set_status(wave=wave, status="open")
+
+
+@pytest.fixture
+def default_invitation_token(default_open_wave: Any, org: dict[str, Any]) -> str:
+    """A pending invitation in N-ICU for the default-instrument wave."""
+    from surveys.models import Invitation
+    from surveys.tokens import new_token, token_hash
+
+    token = new_token()
+    Invitation.objects.create(
+        wave=default_open_wave,
+        unit=org["N-ICU"],
+        email="erin@example.org",
+        token_hash=token_hash(token),
+    )
+    return token

@@ -200,10 +200,18 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(levelname)s %(name)s %(message)s"}},
+    "filters": {"redact_secret_paths": {"()": "surveys.logfilters.RedactSecretPaths"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", default="INFO")},
     "loggers": {
-        # Request lines carry paths; paths must never carry tokens (see surveys.views.entry).
-        "django.request": {"level": "WARNING"},
+        # Request lines carry paths; the invitation and resume paths carry secrets, which
+        # these loggers redact before anything is written (see surveys.logfilters).
+        "django.request": {"level": "WARNING", "filters": ["redact_secret_paths"]},
+        "django.server": {
+            "handlers": ["console"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["redact_secret_paths"],
+        },
     },
 }

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from surveys.audit import audit
 from surveys.models import MIN_GROUP_SIZE_FLOOR, InstrumentVersion, Invitation, OrgUnit, Wave
+from surveys.services.drafts import drafts_purge
 from surveys.services.responses import responses_scrub_storage
 
 Status = Wave.Status
@@ -215,6 +216,8 @@ def wave_set_status(*, wave: Wave, status: str, by: object = None) -> Wave:
     wave.status = status
     wave.save(update_fields=["status", "opens_on", "closes_on"])
     if status == Status.CLOSED:
+        # Nobody can submit any more: drafts in progress would only keep secrets around.
+        drafts_purge(wave=wave)
         responses_scrub_storage(wave=wave)
     audit(by, f"wave.{status}", wave, previous=current, **_thresholds(wave))
     return wave

@@ -12,7 +12,15 @@ import pytest
 from django.apps import apps
 from django.db import connection, models
 
-from surveys.models import Comment, Invitation, OrgUnit, Response, SubmissionGuard, Wave
+from surveys.models import (
+    Comment,
+    Draft,
+    Invitation,
+    OrgUnit,
+    Response,
+    SubmissionGuard,
+    Wave,
+)
 from surveys.services.responses import response_submit, responses_scrub_storage
 from surveys.services.waves import wave_set_status
 from surveys.tokens import new_token, token_hash
@@ -206,3 +214,8 @@ def test_postgres_transaction_ids_no_longer_pair_invitations_with_responses(open
 
 def test_submission_guards_hold_no_relation_to_answers():
     assert _concrete(SubmissionGuard) == {"id", "wave", "key_hash"}
+
+
+def test_drafts_keep_only_a_hash_an_encrypted_payload_and_a_day():
+    # Token, once-key, unit, answers and comments live only inside the encrypted payload.
+    assert _concrete(Draft) == {"id", "wave", "key_hash", "payload", "expires_on"}
