@@ -17,7 +17,8 @@ from surveys.logfilters import redact
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
-worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# Heartbeat files in memory, not on a possibly slow disk (gunicorn docs).
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
 keepalive = 5
