@@ -108,8 +108,19 @@ class SendingCounts:
     queued: int
     sent: int
     failed: int
+    failed_invitations: int
+    failed_reminders: int
     reminders_due: int
     reminded: int
+
+    @property
+    def invitations_to_send(self) -> int:
+        """What "Send invitations" would queue: never sent, including failed ones again."""
+        return self.not_sent + self.failed_invitations
+
+    @property
+    def reminders_to_send(self) -> int:
+        return self.reminders_due + self.failed_reminders
 
 
 def sending_counts(wave: Wave, *, today: datetime.date) -> SendingCounts:
@@ -122,6 +133,12 @@ def sending_counts(wave: Wave, *, today: datetime.date) -> SendingCounts:
         queued=Count("pk", filter=Q(send_state=Queued)),
         sent=Count("pk", filter=Q(sent_on__isnull=False)),
         failed=Count("pk", filter=Q(send_state=Failed)),
+        failed_invitations=Count(
+            "pk", filter=sendable & Q(send_state=Failed) & Q(sent_on__isnull=True)
+        ),
+        failed_reminders=Count(
+            "pk", filter=sendable & Q(send_state=Failed) & Q(sent_on__isnull=False)
+        ),
         reminders_due=Count(
             "pk",
             filter=sendable
@@ -425,7 +442,7 @@ def invitation_message(invitation: Invitation, kind: str) -> EmailMultiAlternati
     }
     with translation.override(language):
         subject = " ".join(render_to_string(f"emails/{kind}_subject.txt", context).split())
-        text = render_to_string(f"emails/{kind}.txt", context)
+        text = render_to_string(f"emails/{kind}.txt", context).strip() + "\n"
         html = render_to_string(f"emails/{kind}.html", context)
     message = EmailMultiAlternatives(
         subject=subject,
