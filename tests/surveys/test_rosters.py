@@ -1,4 +1,4 @@
-"""Roster import: the good path, and every kind of bad row refused by line number, all or nothing."""
+"""Roster import: the good path, and every kind of bad row refused by its line, all or nothing."""
 
 from __future__ import annotations
 
