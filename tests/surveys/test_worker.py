@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import itertools
 import signal
 from collections.abc import Iterator
 
@@ -135,7 +136,7 @@ def test_throttling_spaces_the_emails_and_survives_a_restart(open_wave, org, hr,
     times = [result.run_after for result in waiting]
     assert all(
         later - earlier >= datetime.timedelta(seconds=29.9)
-        for earlier, later in zip(times, times[1:])
+        for earlier, later in itertools.pairwise(times)
     )
     assert times[0] - timezone.now() > datetime.timedelta(seconds=20)
     # The next e-mail of any wave queues behind them.
@@ -240,7 +241,7 @@ def test_a_killed_worker_is_recovered_and_nobody_is_missed_or_mailed_twice(open_
     invite(open_wave, "a@example.org,N-ED,en", "b@example.org,N-ED,en", "c@example.org,N-ED,en")
     invitations_send(wave=open_wave, by=hr)
     work("--max-tasks", "1")  # the fan-out only
-    first, second, third = DBTaskResult.objects.filter(task_path=SEND).order_by("run_after")
+    first, _second, third = DBTaskResult.objects.filter(task_path=SEND).order_by("run_after")
     # A worker claimed the first e-mail and was killed (SIGKILL) before it could finish:
     first.claim("worker-that-died")
     DBTaskResult.objects.filter(pk=first.pk).update(
