@@ -7,6 +7,7 @@ from typing import Any
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Field, Fieldset, Layout, Submit
 from django import forms
+from django.http import HttpRequest
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +24,13 @@ from surveys.services.waves import THRESHOLD_FIELDS
 
 FORM_TEMPLATE = "hr/includes/crispy_form.html"
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+
+
+def submitted(request: HttpRequest) -> tuple[Any, Any]:
+    """The posted data and files, or (None, None) for a GET: an empty POST still binds a form."""
+    if request.method == "POST":
+        return request.POST, request.FILES
+    return None, None
 
 
 def _label(field: str) -> str:

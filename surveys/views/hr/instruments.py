@@ -17,7 +17,7 @@ from surveys.instruments.definition import Definition, InstrumentError, Item, LT
 from surveys.models import Instrument, InstrumentVersion, Wave
 from surveys.services.instruments import instrument_version_import_text
 from surveys.views.hr.access import hr_admin_required
-from surveys.views.hr.forms import UploadForm
+from surveys.views.hr.forms import UploadForm, submitted
 
 
 def _version(code: str, version: int) -> InstrumentVersion:
@@ -70,7 +70,7 @@ def _form(data: object = None, files: object = None) -> UploadForm:
 @require_http_methods(["GET", "POST"])
 @hr_admin_required
 def instrument_import(request: HttpRequest) -> HttpResponse:
-    form = _form(request.POST or None, request.FILES or None)
+    form = _form(*submitted(request))
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
         try:

@@ -24,7 +24,7 @@ from surveys.csvrows import RowErrors, read_csv
 from surveys.models import Wave
 from surveys.services.paper import paper_columns, paper_responses_import, paper_responses_parse
 from surveys.views.hr.access import hr_admin_required
-from surveys.views.hr.forms import UploadForm
+from surveys.views.hr.forms import UploadForm, submitted
 
 SIGNING_SALT = "continuum.hr.paper"
 PREVIEW_MAX_AGE = 60 * 60
@@ -63,7 +63,7 @@ def _rows(wave: Wave, raw: bytes) -> list:
 @hr_admin_required
 def paper_upload(request: HttpRequest, slug: str) -> HttpResponse:
     wave = _wave(slug)
-    form = _form(request.POST or None, request.FILES or None)
+    form = _form(*submitted(request))
     context: dict[str, object] = {"wave": wave, "form": form, "errors": [], "importable": True}
     if wave.status not in IMPORTABLE:
         context.update(importable=False, form=None)

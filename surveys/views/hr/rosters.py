@@ -24,7 +24,7 @@ from surveys.csvrows import RowErrors
 from surveys.models import RosterUpload, Wave
 from surveys.services.rosters import roster_import, roster_parse, roster_read
 from surveys.views.hr.access import hr_admin_required
-from surveys.views.hr.forms import UploadForm
+from surveys.views.hr.forms import UploadForm, submitted
 
 
 def _wave(slug: str) -> Wave:
@@ -37,10 +37,10 @@ def _staged(request: HttpRequest, wave: Wave, upload_id: uuid.UUID) -> RosterUpl
     return get_object_or_404(RosterUpload, pk=upload_id, wave=wave, uploaded_by=request.user)
 
 
-def _form(request: HttpRequest) -> UploadForm:
+def _form(data: object = None, files: object = None) -> UploadForm:
     return UploadForm(
-        request.POST or None,
-        request.FILES or None,
+        data,
+        files,
         label=_("Roster file (CSV)"),
         help_text=_(
             "Columns: email, unit_code and optionally language (en or fr; en when empty). "
@@ -55,7 +55,7 @@ def _form(request: HttpRequest) -> UploadForm:
 @hr_admin_required
 def roster_upload(request: HttpRequest, slug: str) -> HttpResponse:
     wave = _wave(slug)
-    form = _form(request)
+    form = _form(*submitted(request))
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -94,7 +94,7 @@ def roster_preview(request: HttpRequest, slug: str, upload_id: uuid.UUID) -> Htt
         return render(
             request,
             "hr/roster_upload.html",
-            {"wave": wave, "form": _form(request), "errors": error.errors},
+            {"wave": wave, "form": _form(), "errors": error.errors},
             status=400,
         )
     return render(
@@ -114,7 +114,7 @@ def roster_confirm(request: HttpRequest, slug: str, upload_id: uuid.UUID) -> Htt
         return render(
             request,
             "hr/roster_upload.html",
-            {"wave": wave, "form": _form(request), "errors": error.errors},
+            {"wave": wave, "form": _form(), "errors": error.errors},
             status=400,
         )
     staged.delete()

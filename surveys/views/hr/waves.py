@@ -36,7 +36,7 @@ from surveys.services.waves import (
     wave_update_thresholds,
 )
 from surveys.views.hr.access import hr_admin_required
-from surveys.views.hr.forms import WaveForm
+from surveys.views.hr.forms import WaveForm, submitted
 
 Status = Wave.Status
 
@@ -117,7 +117,7 @@ def _timeline(wave: Wave) -> list[dict[str, str]]:
 @require_http_methods(["GET", "POST"])
 @hr_admin_required
 def wave_create_view(request: HttpRequest) -> HttpResponse:
-    form = WaveForm(request.POST or None)
+    form = WaveForm(submitted(request)[0])
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -144,7 +144,7 @@ def wave_create_view(request: HttpRequest) -> HttpResponse:
 @hr_admin_required
 def wave_edit(request: HttpRequest, slug: str) -> HttpResponse:
     wave = _wave(slug)
-    form = WaveForm(request.POST or None, wave=wave)
+    form = WaveForm(submitted(request)[0], wave=wave)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         draft = wave.status == Status.DRAFT
