@@ -132,9 +132,9 @@ def test_a_confirmation_rechecks_the_file(client, hr, wave):
     response = client.post(f"{URL}{staged.pk}/confirm/")
 
     assert response.status_code == 400
-    assert "line 3: email ben@example.org is already invited to this wave" in (
-        response.content.decode()
-    )
+    html = response.content.decode()
+    assert "line 3: email ben@example.org is already invited to this wave" in html
+    assert 'id="error-summary"' not in html  # a fresh upload form, not a failed one
     assert Invitation.objects.count() == 1
     assert not RosterUpload.objects.exists()
 
