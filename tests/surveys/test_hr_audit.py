@@ -92,12 +92,13 @@ def test_admin_actions_through_the_pages_all_leave_entries(client, hr, org, mini
     client.post(
         "/hr/waves/audited/edit/",
         {
-            "name": "Audited",
+            "name": "Audited again",
             "opens_on": opened.opens_on.isoformat(),
             **thresholds,
             "min_group_size": 6,
         },
     )
+    assert Wave.objects.get(slug="audited").name == "Audited again"
     client.post("/hr/waves/audited/send/invitations/", {"confirm": "1"})
     client.get("/hr/instruments/mini/v1/download/")
     client.post("/hr/waves/audited/stage/", {"status": "closed", "confirm": "1"})
