@@ -121,6 +121,17 @@ def test_settings_summary(client, hr, open_wave, settings):
     assert 'href="/hr/instruments/mini/v1/"' in html
 
 
+def test_in_french(client, hr, open_wave, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+
+    html = page(client, hr)
+
+    assert "Étape actuelle : <strong>Ouverte</strong>" in html
+    assert ("Ouverte", "étape actuelle") in stage_states(html)
+    assert "Fermer la vague" in html and "Oui, fermer la vague maintenant" in html
+    assert "Liste de vérification" in html
+
+
 def test_missing_wave(client, hr):
     client.force_login(hr)
     assert client.get("/hr/waves/nope/").status_code == 404
