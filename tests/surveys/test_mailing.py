@@ -115,7 +115,8 @@ def test_reminders_carry_the_same_link_and_skip_completed_invitations(smtp, rost
     [reminder] = smtp.messages
     assert reminder["To"] == "benoit@example.org"
     assert (
-        reminder["Subject"].strip() == "Rappel : Spring check-in, un sondage confidentiel sur le bien-être"
+        reminder["Subject"].strip()
+        == "Rappel : Spring check-in, un sondage confidentiel sur le bien-être"
     )
     assert LINK.search(smtp.text(reminder)).group(0) == first_links["benoit@example.org"]
     assert "le même que dans votre invitation" in smtp.text(reminder)
