@@ -102,3 +102,27 @@ def test_checklist_and_audit_log_in_the_browser(page: Page, live_server, login, 
     page.get_by_role("link", name="Audit log").click()
     expect(page.get_by_role("cell", name="checklist.done")).to_be_visible()
     assert_accessible(page)
+
+
+def test_listed_waves_forms_with_errors_and_the_instrument_preview_pass_axe(
+    page: Page, live_server, login, hr, open_wave
+):
+    login("hr")
+    page.get_by_role("link", name="HR", exact=True).click()
+    expect(page.get_by_role("link", name="Spring check-in")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="New wave").click()
+    page.locator("#id_min_group_size").fill("2")
+    page.get_by_role("button", name="Create the wave").click()
+    expect(page.locator("#error-summary")).to_be_focused()
+    expect(page.locator("#error-summary")).to_contain_text(
+        "Units in scope: This field is required."
+    )
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Instruments").click()
+    assert_accessible(page)
+    page.get_by_role("link", name=re.compile(r"^Preview")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mini check-in v1")
+    assert_accessible(page)
