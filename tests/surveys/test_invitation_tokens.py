@@ -67,3 +67,23 @@ def test_the_derived_token_answers_the_survey_once(open_wave, org):
 
     invitation.refresh_from_db()
     assert invitation.status == "completed"
+
+
+@pytest.mark.django_db
+def test_seed_demo_prints_three_working_links_and_the_same_ones_again():
+    import io
+
+    from django.core.management import call_command
+
+    def links() -> list[str]:
+        out = io.StringIO()
+        call_command("seed_demo", stdout=out)
+        return re.findall(r"/s/i/([A-Za-z0-9_-]{43})/", out.getvalue())
+
+    first = links()
+
+    assert len(first) == 3
+    for token in first:
+        invitation = Invitation.objects.get(token_hash=token_hash(token))
+        assert invitation.status == "pending" and invitation.wave.status == "open"
+    assert links() == first  # derived, not regenerated: reprinting changes nothing
