@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import random
 import time
 from typing import Any
@@ -59,6 +60,9 @@ class Command(BaseCommand):
                 "run_worker needs TASKS to use django_tasks_db.DatabaseBackend "
                 "(TASKS_BACKEND in the environment)."
             )
+        if options["verbosity"] < 2:
+            # Each round would log "Starting worker" / "No more tasks"; task lines stay.
+            logging.getLogger("django_tasks_db").setLevel(logging.WARNING)
         queue_names = [name.strip() for name in options["queue_name"].split(",") if name.strip()]
         worker_id = options["worker_id"] or get_random_string(32)
         if options["startup_delay"] and not options["batch"]:
