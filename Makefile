@@ -27,7 +27,7 @@ demo: $(STAMP) | var
 	$(BIN)/python manage.py seed_demo
 	@echo ""
 	@echo "Starting the task worker (e-mails, reminders, purges) and the web server on http://127.0.0.1:8000/"
-	$(BIN)/python manage.py db_worker --no-reload --interval 2 --queue-name '*' & \
+	$(BIN)/python manage.py run_worker --interval 2 & \
 	  worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	  $(BIN)/python manage.py runserver 127.0.0.1:8000
 
@@ -45,8 +45,9 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/report_bench.py --responses 200000 --units 500
 
+# The background worker: e-mails (throttled, retried) and the daily purge and storage scrub.
 worker: $(STAMP)
-	$(BIN)/python manage.py db_worker --no-reload --queue-name '*'
+	$(BIN)/python manage.py run_worker
 
 messages: $(STAMP)
 	$(BIN)/python manage.py makemessages -l fr --no-obsolete --no-location --ignore='.venv/*' --ignore='var/*' --ignore='tests/*' --ignore='bench/*' --ignore='bin/*'

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Fill or correct French translations from a JSON object {msgid: msgstr}; clears fuzzy flags.
 
-    .venv/bin/python bin/po_fill.py translations.json    # then: make messages
+.venv/bin/python bin/po_fill.py translations.json    # then: make messages
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ def main() -> int:
         if entry.msgid in mapping:
             value = mapping[entry.msgid]
             if entry.msgid_plural:
-                entry.msgstr_plural = {0: value[0], 1: value[1]} if isinstance(value, list) else {0: value, 1: value}
+                forms = value if isinstance(value, list) else [value, value]
+                entry.msgstr_plural = {0: forms[0], 1: forms[1]}
             else:
                 entry.msgstr = value
             if "fuzzy" in entry.flags:

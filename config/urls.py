@@ -9,6 +9,7 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("accounts/", include("accounts.urls")),
     path("s/", include("surveys.urls")),
+    path("hr/", include("surveys.urls_hr")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
 ]

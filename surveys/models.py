@@ -186,6 +186,8 @@ class Wave(models.Model):
     # (withdrawal, paper import, purge) so cached aggregates know they are stale.
     data_version = models.PositiveIntegerField(default=0, editable=False)
     created_on = models.DateField(auto_now_add=True)
+    # The day the retention purge emptied the roster's e-mails and links.
+    roster_purged_on = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_on", "slug"]
@@ -226,6 +228,11 @@ class Invitation(models.Model):
         PENDING = "pending", _("Pending")
         COMPLETED = "completed", _("Completed")
 
+    class SendState(models.TextChoices):
+        IDLE = "", _("Nothing to send")
+        QUEUED = "queued", _("Queued")
+        FAILED = "failed", _("Failed")
+
     wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="invitations")
     unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="invitations")
     # Emptied by the retention purge; the row then only counts towards response rates.
@@ -233,9 +240,18 @@ class Invitation(models.Model):
     language = models.CharField(_("language"), max_length=8, default="en")
     token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    # The token is derived from this salt (surveys.tokens.invitation_token), so a
+    # reminder can carry the same link without the link itself being stored.
+    token_salt = models.CharField(max_length=64, blank=True, default="")
     sent_on = models.DateField(null=True, blank=True)
     reminded_on = models.DateField(null=True, blank=True)
     reminder_count = models.PositiveSmallIntegerField(default=0)
+    # Delivery bookkeeping for the e-mail being sent now (invitation or reminder).
+    send_state = models.CharField(
+        max_length=16, choices=SendState.choices, default=SendState.IDLE, blank=True
+    )
+    send_attempts = models.PositiveSmallIntegerField(default=0)
+    last_send_error = models.CharField(max_length=200, blank=True, default="")
 
     class Meta:
         constraints = [
@@ -397,3 +413,78 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.on} {self.actor_name or '-'} {self.action} {self.target}"
+
+
+class WaveChecklistItem(models.Model):
+    """One ticked step of a wave's checklist (the PHSA lessons), with who ticked it and when."""
+
+    class Key(models.TextChoices):
+        LEADERS_BRIEFED = "leaders_briefed", _("Leaders briefed")
+        TIME_PLANNED = "time_planned", _("Time planned for staff to answer")
+        PRIVACY_NOTICE_REVIEWED = "privacy_notice_reviewed", _("Privacy notice reviewed")
+        ROSTER_CHECKED = "roster_checked", _("Roster checked")
+        REMINDERS_PLANNED = "reminders_planned", _("Reminders planned")
+        RESULTS_RELEASED = "results_released", _("Results released to leaders")
+        ACTIONS_DUE = "actions_due", _("Actions due after release")
+
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="checklist_items")
+    key = models.CharField(max_length=40, choices=Key.choices)
+    done_on = models.DateField()
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    done_by_name = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["wave", "key"], name="unique_checklist_item"),
+        ]
+        verbose_name = _("checklist item")
+        verbose_name_plural = _("checklist items")
+
+    def __str__(self) -> str:
+        return f"{self.wave.slug}: {self.key}"
+
+
+class RosterUpload(models.Model):
+    """A roster file between its preview and its confirmation.
+
+    Deleted when the HR admin confirms or cancels, and by the daily maintenance
+    after a day, so e-mail addresses do not linger outside `Invitation`.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    uploaded_on = models.DateField(auto_now_add=True)
+    filename = models.CharField(max_length=200, blank=True)
+    content = models.TextField()
+
+    class Meta:
+        verbose_name = _("roster upload")
+        verbose_name_plural = _("roster uploads")
+
+    def __str__(self) -> str:
+        return f"{self.wave.slug}: {self.filename}"
+
+
+class WorkerMark(models.Model):
+    """A small persistent mark of the task worker's recurring work.
+
+    `daily` holds the last day maintenance was enqueued, `sweep` the last
+    stalled-task sweep, `email-slot` the next free slot of the e-mail throttle.
+    Rows survive worker restarts and are shared by every worker process.
+    """
+
+    key = models.CharField(max_length=40, unique=True)
+    day = models.DateField(null=True, blank=True)
+    at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("worker mark")
+        verbose_name_plural = _("worker marks")
+
+    def __str__(self) -> str:
+        return self.key

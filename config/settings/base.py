@@ -181,6 +181,14 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=bool(EMAIL_HOST))
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", default="Continuum <no-reply@localhost>")
+# Invitation and reminder e-mails are spaced so that no more than this many leave per minute,
+# across all workers; a failed send is retried with doubling delays up to EMAIL_MAX_ATTEMPTS.
+EMAIL_MAX_PER_MINUTE = env_int("EMAIL_MAX_PER_MINUTE", 120, minimum=1)
+EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 5, minimum=1)
+EMAIL_RETRY_SECONDS = env_int("EMAIL_RETRY_SECONDS", 60, minimum=0)
+
+# Roster e-mails and invitation links are purged this many days after a wave closes.
+ROSTER_RETENTION_DAYS = env_int("ROSTER_RETENTION_DAYS", 30, minimum=0)
 
 # Background work (invitations, reminders, report renders, purges).
 TASKS = {

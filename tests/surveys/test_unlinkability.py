@@ -32,9 +32,13 @@ ALLOWED_TARGETS = {Wave, OrgUnit}
 RESPONSE_FIELDS = {"id", "wave", "unit", "answers", "scores", "receipt_hash"}
 COMMENT_FIELDS = {"id", "wave", "unit", "item_code", "text", "receipt_hash"}
 INVITATION_FIELDS = {"id", "wave", "unit", "email", "language", "token_hash", "status"} | {
+    "token_salt",
     "sent_on",
     "reminded_on",
     "reminder_count",
+    "send_state",
+    "send_attempts",
+    "last_send_error",
 }
 TIME_FIELDS = (models.DateTimeField, models.TimeField, models.DurationField)
 

@@ -5,6 +5,7 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
@@ -17,7 +18,7 @@ from surveys.services.instruments import default_instrument_version
 from surveys.services.synthetic import responses_create_synthetic
 from surveys.services.units import leadership_assign, unit_create
 from surveys.services.waves import wave_create, wave_set_status, wave_update
-from surveys.tokens import new_token, token_hash
+from surveys.tokens import invitation_token, new_token_salt, token_hash
 
 User = get_user_model()
 
@@ -76,9 +77,14 @@ class Command(BaseCommand):
                 wave_set_status(wave=wave, status="closed", by=hr)
                 wave_set_status(wave=wave, status="released", by=hr)
             # Dates are set last: a wave cannot be opened with a closing date in the past.
-            wave_update(
-                wave=wave, opens_on=opens, closes_on=opens + datetime.timedelta(days=28), by=hr
-            )
+            closes = opens + datetime.timedelta(days=28)
+            wave_update(wave=wave, opens_on=opens, closes_on=closes, by=hr)
+            Invitation.objects.filter(wave=wave).update(sent_on=opens)
+            if status != "open":  # long past their retention period: the roster is purged
+                Wave.objects.filter(pk=wave.pk).update(
+                    roster_purged_on=closes
+                    + datetime.timedelta(days=settings.ROSTER_RETENTION_DAYS)
+                )
 
     def _units(
         self, rng: np.random.Generator, hr: Any
@@ -144,17 +150,19 @@ class Command(BaseCommand):
             for person in range(people):
                 serial += 1
                 completed = person < done
+                # Tokens derive from a salt, as in a real roster import, so links can be reprinted.
+                salt = "" if purged else new_token_salt()
                 rows.append(
                     Invitation(
                         wave=wave,
                         unit=unit,
                         email="" if purged else f"staff{serial:04d}@demo.continuum.invalid",
                         language="fr" if serial % 7 == 0 else "en",
-                        token_hash=None if purged else token_hash(new_token()),
+                        token_salt=salt,
+                        token_hash=token_hash(invitation_token(salt)) if salt else None,
                         status=Invitation.Status.COMPLETED
                         if completed
                         else Invitation.Status.PENDING,
-                        sent_on=wave.opens_on,
                     )
                 )
         Invitation.objects.bulk_create(rows, batch_size=2000)
@@ -163,7 +171,7 @@ class Command(BaseCommand):
     def _print_logins(self) -> None:
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
-        self.stdout.write("  hr       HR admin: waves, units, rosters, audit log")
+        self.stdout.write("  hr       HR admin: waves, rosters, invitations, audit log at /hr/")
         self.stdout.write(
             "  analyst  equity analyst: organization-wide self-identification breakdowns"
         )
@@ -173,8 +181,6 @@ class Command(BaseCommand):
         self.stdout.write("  dan      leader of one small team (mostly suppressed figures)")
 
     def _print_invitation_links(self) -> None:
-        from django.conf import settings
-
         wave = Wave.objects.filter(status=Wave.Status.OPEN, slug=demo.WAVES[-1][0]).first()
         if wave is None:
             return
@@ -189,8 +195,7 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write("Demo invitation links for the open wave (each works once):")
         for invitation in pending:
-            token = new_token()
-            Invitation.objects.filter(pk=invitation.pk).update(token_hash=token_hash(token))
+            token = invitation_token(invitation.token_salt)
             self.stdout.write(f"  {settings.SITE_URL}/s/i/{token}/  ({invitation.unit.name})")
         self.stdout.write(f"Open link: {settings.SITE_URL}/s/{wave.slug}/")
 
