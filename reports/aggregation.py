@@ -326,16 +326,19 @@ def publish_breakdowns(
 ) -> list[BreakdownFigures]:
     """Organization-wide breakdowns by self-identification.
 
-    Each question is suppressed with the remainder rule (`suppress_breakdown`);
-    then any shown group whose people nearly coincide (fewer than the threshold
-    apart) with another shown group or with a shown unit is hidden too, and the
-    question re-suppressed, until no such pair remains.
+    Each question is suppressed with the remainder rule (`suppress_breakdown`).
+    Then a shown group is hidden too, and its question re-suppressed, while it
+    nearly coincides (fewer than the threshold apart, but not identical) with
+    a set a reader can compute from other published figures: another group,
+    any union of the units' residual groups (so a unit, a unit's complement,
+    a sum of sibling units...), or any union of another single-choice
+    question's shown groups and remainder.
     """
     questions = breakdowns.breakdowns
     bits = [_membership_bits(question) for question in questions]
     sizes = np.concatenate(
         [b.T @ q.respondents for b, q in zip(bits, questions, strict=True)] or [[]]
-    )
+    ).astype(np.int64)
     offsets = np.cumsum([0] + [len(q.item.options) for q in questions])
     tree = table.stats.tree
     group_units = (
@@ -343,8 +346,8 @@ def publish_breakdowns(
         if questions
         else np.zeros((0, tree.size), dtype=np.int64)
     )
-    shown_units = np.flatnonzero(table.respondents >= 0)
-    unit_sizes = table.respondents[shown_units]
+    atoms_size, atoms_groups = _unit_atoms(table, group_units)
+    total = int(table.stats.respondents.sum())
     forbidden = np.array(
         [option.code == PREFER_NOT_TO_ANSWER for q in questions for option in q.item.options],
         dtype=bool,
@@ -354,16 +357,11 @@ def publish_breakdowns(
             _suppress_question(q, forbidden[offsets[k] : offsets[k + 1]], min_equity)
             for k, q in enumerate(questions)
         ]
-        active = np.flatnonzero(np.concatenate([m[:, 0] for m in masks] or [np.zeros(0, bool)]))
+        shown = np.concatenate([m[:, 0] for m in masks] or [np.zeros(0, bool)])
         conflict = _near_identical_group(
-            active,
-            sizes,
-            breakdowns.group_overlaps,
-            group_units,
-            shown_units,
-            unit_sizes,
-            min_equity,
-        )
+            shown, sizes, breakdowns.group_overlaps, atoms_size, atoms_groups,
+            questions, offsets, total, min_equity,
+        )  # fmt: skip
         if conflict is None:
             break
         forbidden[conflict] = True
@@ -381,39 +379,114 @@ def _membership_bits(question: BreakdownStats) -> np.ndarray:
 def _suppress_question(
     question: BreakdownStats, forbidden: np.ndarray, threshold: int
 ) -> np.ndarray:
-    """Suppress one question with forbidden groups' members counted in the remainder."""
+    """Suppress one question with forbidden groups' members counted in the remainder.
+
+    A group hidden for its size is hidden for every measure, and each measure's
+    remainder must then count its members: so repeat with such groups forbidden
+    until nothing changes.
+    """
     options = len(question.item.options)
-    allowed = sum(1 << g for g in range(options) if not forbidden[g])
+    forbidden = forbidden.copy()
     weights = np.column_stack([question.respondents, question.domain_n])
-    mask = suppress_breakdown(question.patterns & allowed, weights, options, threshold)
-    mask[forbidden] = False
-    return mask & mask[:, :1]  # no domain figure for a group whose size is hidden
+    while True:
+        allowed = sum(1 << g for g in range(options) if not forbidden[g])
+        mask = suppress_breakdown(question.patterns & allowed, weights, options, threshold)
+        mask[forbidden] = False
+        newly_hidden = ~mask[:, 0] & ~forbidden & mask.any(axis=1)
+        if not newly_hidden.any():
+            return mask
+        forbidden |= newly_hidden
+
+
+def _unit_atoms(table: PublishedTable, group_units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The finest groups of people the shown unit figures let anyone compute.
+
+    Each shown unit's residual (the unit minus its shown units below) is one;
+    people outside every shown unit are one more. Returns their sizes and each
+    breakdown group's overlap with each of them: (atoms,), (groups, atoms).
+    """
+    tree = table.stats.tree
+    people = tree.rollup(table.stats.respondents)
+    shown = table.respondents >= 0
+    frontier_people = np.zeros(tree.size, dtype=np.int64)
+    frontier_groups = np.zeros_like(group_units)
+    for node in tree.post_order():
+        for child in tree.children[node]:
+            frontier_people[node] += people[child] if shown[child] else frontier_people[child]
+            frontier_groups[:, node] += (
+                group_units[:, child] if shown[child] else frontier_groups[:, child]
+            )
+    nodes = np.flatnonzero(shown)
+    sizes = people[nodes] - frontier_people[nodes]
+    groups = group_units[:, nodes] - frontier_groups[:, nodes]
+    roots = [node for node in range(tree.size) if tree.parent[node] < 0]
+    outside_people = sum(0 if shown[r] else people[r] - frontier_people[r] for r in roots)
+    outside_groups = sum(
+        (np.zeros(len(group_units), dtype=np.int64) if shown[r] else
+         group_units[:, r] - frontier_groups[:, r]) for r in roots
+    )  # fmt: skip
+    return (
+        np.append(sizes, outside_people).astype(np.int64),
+        np.column_stack([groups, outside_groups]).astype(np.int64),
+    )
+
+
+def _closest_union_distance(overlap: np.ndarray, atom_sizes: np.ndarray) -> np.ndarray:
+    """For each group, how far it is from the closest union of disjoint atoms.
+
+    Taking an atom into the union costs the atom's members outside the group;
+    leaving it out costs the group's members inside it; each atom is chosen
+    independently. overlap: (groups, atoms).
+    """
+    return np.minimum(overlap, atom_sizes[None, :] - overlap).sum(axis=1)
 
 
 def _near_identical_group(
-    active: np.ndarray,
+    shown: np.ndarray,
     sizes: np.ndarray,
     overlaps: np.ndarray,
-    group_units: np.ndarray,
-    shown_units: np.ndarray,
-    unit_sizes: np.ndarray,
+    atom_sizes: np.ndarray,
+    atom_groups: np.ndarray,
+    questions: list[BreakdownStats],
+    offsets: np.ndarray,
+    total: int,
     threshold: int,
 ) -> int | None:
-    """The first shown group that nearly coincides with another shown group or unit."""
+    """A shown group within (0, threshold) of some computable set, or None."""
+    active = np.flatnonzero(shown)
     if not len(active):
         return None
+
+    def close(distance: np.ndarray) -> np.ndarray:
+        return (distance > 0) & (distance < threshold)
+
+    # Against unions of the units' residual groups (a unit, its complement, ...).
+    hits = active[close(_closest_union_distance(atom_groups[active], atom_sizes))]
+    if len(hits):
+        return int(hits[np.argmin(sizes[hits])])
+    # Against every other shown group.
     pairs = near_identical_pairs(sizes[active], overlaps[np.ix_(active, active)], threshold)
     if pairs:
-        first, second = pairs[0]
-        return int(
-            active[first] if sizes[active[first]] <= sizes[active[second]] else active[second]
-        )
-    if len(shown_units):
-        inter = group_units[np.ix_(active, shown_units)]
-        difference = sizes[active][:, None] + unit_sizes[None, :] - 2 * inter
-        rows = np.flatnonzero(((difference > 0) & (difference < threshold)).any(axis=1))
-        if len(rows):
-            return int(active[rows[0]])
+        first, second = active[pairs[0][0]], active[pairs[0][1]]
+        return int(first if sizes[first] <= sizes[second] else second)
+    # Against unions of another single-choice question's shown groups and its remainder.
+    for k, question in enumerate(questions):
+        if question.item.type != "single":
+            continue
+        own = np.arange(offsets[k], offsets[k + 1])
+        own_shown = own[shown[own]]
+        if not len(own_shown):
+            continue
+        others = np.setdiff1d(active, own)
+        if not len(others):
+            continue
+        inside = overlaps[np.ix_(others, own_shown)]
+        remainder_overlap = sizes[others] - inside.sum(axis=1)
+        atom_overlap = np.column_stack([inside, remainder_overlap])
+        atom_sizes_q = np.append(sizes[own_shown], total - sizes[own_shown].sum())
+        hits = others[close(_closest_union_distance(atom_overlap, atom_sizes_q))]
+        if len(hits):
+            return int(hits[np.argmin(sizes[hits])])
     return None
 
 
@@ -567,9 +640,9 @@ def wave_report(*, wave: Wave, viewer: Viewer, unit: OrgUnit | None = None) -> W
         },
     )
     if viewer.sees_breakdowns and focus_node == root:
-        report.breakdowns = publish_breakdowns(
-            breakdown_stats(wave), table, min_equity=wave.min_equity_group_size
-        )
+        # An equity group is a group too: never below the score threshold.
+        threshold = max(wave.min_equity_group_size, wave.min_group_size)
+        report.breakdowns = publish_breakdowns(breakdown_stats(wave), table, min_equity=threshold)
     return report
 
 

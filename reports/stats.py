@@ -371,8 +371,9 @@ _CACHE_SIZE = 12
 def _cache_key(wave: Wave, tree: Tree, kind: str) -> tuple[object, ...]:
     version = Wave.objects.filter(pk=wave.pk).values_list("data_version", flat=True).first() or 0
     count = Response.objects.filter(wave=wave).count()
+    invited = Invitation.objects.filter(wave=wave).count()
     shape = hash((tuple(tree.unit_ids), tuple(tree.parent.tolist())))
-    return (kind, wave.pk, version, count, wave.instrument_version.checksum, shape)
+    return (kind, wave.pk, version, count, invited, wave.instrument_version.checksum, shape)
 
 
 def _cached(wave: Wave, kind: str, compute: object) -> object:

@@ -213,6 +213,10 @@ class Wave(models.Model):
             errors["min_comment_group_size"] = _(
                 "The comment threshold cannot be lower than the score threshold."
             )
+        if self.min_equity_group_size < self.min_group_size:
+            errors["min_equity_group_size"] = _(
+                "The self-identification threshold cannot be lower than the score threshold."
+            )
         if errors:
             raise ValidationError(errors)
 
