@@ -233,7 +233,8 @@ def main() -> None:
         results.append(result)
         print(
             f"{result['database']}: {size:>9,} responses, {args.units} units: "
-            f"full report {result['full_report_s']:.3f} s cold / {result['full_report_warm_s']:.3f} s warm, "
+            f"full report {result['full_report_s']:.3f} s cold / "
+            f"{result['full_report_warm_s']:.3f} s warm, "
             f"leader ({result['leader_unit']}) {result['leader_report_s']:.3f} s warm / "
             f"{result['leader_report_cold_s']:.3f} s cold, peak {result['peak_rss_mb']:.0f} MB",
             flush=True,

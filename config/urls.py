@@ -8,6 +8,8 @@ from surveys.views import home
 urlpatterns = [
     path("", home.home, name="home"),
     path("accounts/", include("accounts.urls")),
+    path("reports/", include("reports.urls")),
+    path("actions/", include("reports.urls_public")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
 ]
