@@ -123,10 +123,13 @@ def previous_wave(wave: Wave) -> Wave | None:
         status__in=REPORTABLE,
     ).exclude(pk=wave.pk)
     if wave.opens_on:
-        earlier = earlier.filter(opens_on__lt=wave.opens_on)
+        # Waves opened the same day count in creation order.
+        earlier = earlier.filter(
+            Q(opens_on__lt=wave.opens_on) | Q(opens_on=wave.opens_on, pk__lt=wave.pk)
+        )
     else:
-        earlier = earlier.filter(created_on__lte=wave.created_on)
-    return earlier.order_by("-opens_on", "-created_on", "-pk").first()
+        earlier = earlier.filter(pk__lt=wave.pk)
+    return earlier.order_by("-opens_on", "-pk").first()
 
 
 def published_actions_for(*, wave: Wave, unit: OrgUnit) -> QuerySet[ActionItem]:
