@@ -203,3 +203,53 @@ def test_comments_in_the_workbook_cannot_run_as_formulas(
     workbook = openpyxl.load_workbook(io.BytesIO(download(client, export_url(released, "xlsx"))))
     comments = [row[0] for row in workbook["Comments"].iter_rows(values_only=True)][1:]
     assert comments and all(text == "'=HYPERLINK(1)" for text in comments)
+
+
+@pytest.fixture
+def default_released(org: dict[str, Any], hr: Any) -> Wave:
+    """A released wave of the project's default instrument (workplace section included)."""
+    from surveys.services.instruments import default_instrument_version
+    from surveys.services.waves import wave_create, wave_set_status
+    from tests.reports.conftest import fill_wave, release
+
+    wave = wave_create(
+        slug="default",
+        name="Default check-in",
+        instrument_version=default_instrument_version(by=hr),
+        units=[org["ORG"]],
+        open_link_enabled=True,
+    )
+    wave = wave_set_status(wave=wave, status="open")
+    fill_wave(wave, org, {"NORTH": 6, "N-ED": 14, "N-ICU": 3, "S-MED": 25}, seed=21)
+    return release(wave)
+
+
+def test_default_instrument_report_and_workbook_agree(
+    client: Client, alice: Any, default_released: Wave
+) -> None:
+    client.force_login(alice)
+    html = client.get(reverse("reports:report", args=[default_released.slug])).content.decode()
+    for anchor in ("profile", "scores", "heatmap", "cares", "workplace"):
+        assert f'id="{anchor}"' in html
+    assert html.count('role="img"') == 4  # profile, scores, CARES, workplace (no trend yet)
+    assert "I feel I belong in my workplace." in html
+    cells = figure_cells(html)
+    assert any(key.startswith("NORTH|||C01.") for key, _kind, _text in cells)
+    workbook = openpyxl.load_workbook(
+        io.BytesIO(download(client, export_url(default_released, "xlsx")))
+    )
+    assert {
+        "Summary",
+        "Participation",
+        "Continuum profile",
+        "Scores",
+        "Sub-units",
+        "Trend",
+        "CARES",
+        "Workplace",
+        "Workplace (2)",
+        "Figures",
+    } <= set(workbook.sheetnames)
+    readable, hidden = xlsx_readable_numbers(workbook)
+    assert readable == screen_numbers(cells)
+    assert hidden == sum(1 for _k, _kind, text in cells if number_of(text) is None)
