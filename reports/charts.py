@@ -97,7 +97,6 @@ def _layout(
 ) -> tuple[MplFigure, int]:
     """A figure with margins sized to its labels (cheaper than a "tight" second draw)."""
     left = 0.2 + CHAR_WIDTH * max((len(label) for label in labels), default=4)
-    plot_width = WIDTH - left - right
     widths = [0.45 + CHAR_WIDTH * 0.9 * len(label) for label in legend]
     columns = len(legend)
     while columns > 1 and max(widths) * columns > WIDTH - 0.2:
@@ -113,7 +112,6 @@ def _layout(
         top=1 - top / height,
         bottom=bottom / height,
     )
-    del plot_width
     return figure, columns
 
 

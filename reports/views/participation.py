@@ -17,7 +17,7 @@ from surveys.models import Wave
 LIVE = (Wave.Status.OPEN, Wave.Status.CLOSED)
 
 
-def _participation_for(request: HttpRequest, wave: Wave, viewer: Viewer) -> Participation:
+def _participation_for(wave: Wave, viewer: Viewer) -> Participation:
     """The viewer's units only; a leader with no unit in the wave gets 404."""
     try:
         return participation(wave=wave, viewer=viewer)
@@ -42,7 +42,7 @@ def wave_participation(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect("reports:report", slug=wave.slug)
     if wave.status not in LIVE:
         raise Http404
-    live = _participation_for(request, wave, viewer)
+    live = _participation_for(wave, viewer)
     definition = wave.instrument_version.parsed
     return render(
         request,
