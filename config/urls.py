@@ -10,6 +10,8 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("s/", include("surveys.urls")),
     path("hr/", include("surveys.urls_hr")),
+    path("reports/", include("reports.urls")),
+    path("actions/", include("reports.urls_public")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
 ]

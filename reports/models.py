@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from surveys.models import Wave
+from surveys.models import OrgUnit, Wave
 
 
 class ParticipationSnapshot(models.Model):
@@ -24,3 +26,90 @@ class ParticipationSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.wave.slug} {self.day}"
+
+
+class ActionItem(models.Model):
+    """One commitment of an action plan ("you said, we did") for a unit's staff.
+
+    It names a role, never a person, as its owner, and says nothing about any
+    respondent: it is written by a leader from published aggregates. Staff see
+    it only once it is published (`published_on` is set).
+    """
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+
+    wave = models.ForeignKey(
+        Wave, verbose_name=_("survey wave"), on_delete=models.CASCADE, related_name="action_items"
+    )
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="action_items"
+    )
+    domain_code = models.CharField(
+        _("what it addresses"),
+        max_length=40,
+        blank=True,
+        help_text=_("A result area of the survey, or blank for a general commitment."),
+    )
+    commitment = models.TextField(
+        _("commitment"),
+        max_length=1000,
+        help_text=_("What will be done, in words your staff will understand."),
+    )
+    owner_role = models.CharField(
+        _("owner (role)"),
+        max_length=100,
+        help_text=_('A role, not a person\'s name: for example "Unit manager".'),
+    )
+    due_on = models.DateField(_("due by"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PLANNED
+    )
+    published_on = models.DateField(_("published on"), null=True, blank=True, editable=False)
+    # Set when the one-month follow-up reminder went out, so it goes out once.
+    follow_up_sent_on = models.DateField(null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_on = models.DateField(_("updated on"), auto_now=True)
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        indexes = [models.Index(fields=["wave", "unit"], name="action_wave_unit")]
+        verbose_name = _("action plan item")
+        verbose_name_plural = _("action plan items")
+
+    def __str__(self) -> str:
+        return f"{self.wave.slug} {self.unit.code}: {self.commitment[:40]}"
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_on is not None
+
+    def clean(self) -> None:
+        if self.domain_code and self.wave_id:
+            codes = {domain.code for domain in self.wave.instrument_version.parsed.domains}
+            if self.domain_code not in codes:
+                raise ValidationError(
+                    {"domain_code": _("Choose one of the survey's result areas, or none.")}
+                )
+        if "@" in self.owner_role:
+            raise ValidationError(
+                {"owner_role": _("Name a role, not a person or an e-mail address.")}
+            )
+
+    def domain_name(self) -> str:
+        """The addressed result area in the active language ("" for a general commitment)."""
+        if not self.domain_code:
+            return ""
+        try:
+            return str(self.wave.instrument_version.parsed.domain(self.domain_code).name)
+        except KeyError:
+            return self.domain_code

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from surveys.models import Leadership, OrgUnit, Wave
+from surveys.models import Invitation, Leadership, OrgUnit, Wave
+from surveys.tokens import token_hash
 
 
 def subtree(unit: OrgUnit) -> QuerySet[OrgUnit]:
@@ -98,13 +99,18 @@ def wave_unit_choices(wave: Wave) -> list[tuple[str, list[tuple[str, str]]]]:
     return [(titles[pk], options) for pk, options in groups.items()]
 
 
-def published_actions(wave: Wave) -> list[object]:
-    """Actions leaders published after the previous wave ("you said, we did").
-
-    Always empty for now: the action-plan issue adds the model and fills this
-    in, and the welcome page already shows whatever it returns.
-    """
-    return []
+def respondent_unit(wave: Wave, current: object) -> OrgUnit | None:
+    """The unit a respondent's journey belongs to: their invitation's, or the one they chose."""
+    token = getattr(current, "token", None)
+    if token:
+        invitation = (
+            Invitation.objects.select_related("unit")
+            .filter(wave=wave, token_hash=token_hash(token))
+            .first()
+        )
+        return invitation.unit if invitation else None
+    unit_id = getattr(current, "unit", None)
+    return OrgUnit.objects.filter(pk=unit_id).first() if unit_id else None
 
 
 def self_rating_targets(*, user: object) -> list[tuple[Wave, OrgUnit]]:

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from reports.selectors import published_actions_for
 from surveys import journey
 from surveys.forms import SectionForm, UnitChoiceForm, section_initial
 from surveys.instruments.definition import Definition
@@ -19,7 +20,7 @@ from surveys.instruments.encoding import score_answers
 from surveys.models import Draft, OrgUnit, Wave
 from surveys.personal_result import scores_to_bytes
 from surveys.privacy import privacy_notice
-from surveys.selectors import published_actions, wave_unit_choices
+from surveys.selectors import respondent_unit, wave_unit_choices
 from surveys.services.drafts import (
     DraftState,
     draft_key_hash,
@@ -48,10 +49,26 @@ def welcome_page(
         "notice": privacy_notice(wave),
         "noted_sections": [section for section in definition.sections if section.content_note],
         "section_count": len(definition.sections),
-        "published_actions": published_actions(wave),
+        "published_actions": _published_actions(wave, current),
+        "respondent_unit": respondent_unit(wave, current),
         "unit_form": unit_form,
     }
     return render(request, "surveys/welcome.html", context, status=status)
+
+
+def _published_actions(wave: Wave, current: journey.Journey | None) -> list[object]:
+    """ "You said, we did": commitments for the respondent's unit and the units above it.
+
+    Before an open-link respondent has chosen their unit, only the commitments
+    made for the whole wave's top units are shown.
+    """
+    unit = respondent_unit(wave, current)
+    units = [unit] if unit else list(wave.units.all())
+    items: dict[int, object] = {}
+    for each in units:
+        for item in published_actions_for(wave=wave, unit=each):
+            items.setdefault(item.pk, item)
+    return list(items.values())
 
 
 @login_not_required

@@ -52,14 +52,58 @@ def test_the_notice_facts_come_from_the_wave(default_open_wave, settings):
     assert notice.min_invited_for_rate == 5
 
 
-def test_the_welcome_page_has_a_slot_for_published_actions(client, default_open_wave, monkeypatch):
-    from surveys.views import survey
+def test_the_welcome_page_shows_what_leaders_did_after_the_last_wave(
+    client, org, mini_version, hr, alice, bob
+):
+    """ "You said, we did": the respondent's unit and the units above it, published only."""
+    import datetime
 
-    assert survey.published_actions(default_open_wave) == []
+    from reports.services.actions import action_create, action_publish
+    from surveys.models import Invitation
+    from surveys.services.waves import wave_create, wave_set_status
+    from surveys.tokens import new_token, token_hash
+
+    before = wave_create(
+        slug="before", name="Before", instrument_version=mini_version, units=[org["ORG"]],
+        open_link_enabled=True,
+    )  # fmt: skip
+    for status in ("open", "closed", "released"):
+        before = wave_set_status(wave=before, status=status)
+    due = datetime.date(2027, 3, 1)
+
+    def commit(unit: str, text: str, by, publish: bool = True) -> None:
+        item = action_create(
+            wave=before, unit=org[unit], by=by, commitment=text, owner_role="Manager", due_on=due
+        )
+        if publish:
+            action_publish(item=item, by=by)
+
+    commit("N-ED", "Debriefs after every code", alice)
+    commit("NORTH", "Float pool for nights", alice)
+    commit("S-MED", "New break room in South", bob)
+    commit("N-ED", "Not ready to share", alice, publish=False)
+
+    now = wave_create(
+        slug="now", name="Now", instrument_version=mini_version, units=[org["ORG"]],
+        open_link_enabled=True,
+    )  # fmt: skip
+    wave_set_status(wave=now, status="open")
+    token = new_token()
+    Invitation.objects.create(
+        wave=now, unit=org["N-ED"], email="d@example.org", token_hash=token_hash(token)
+    )
+
+    client.get(f"/s/i/{token}/")
+    body = client.get("/s/now/").content.decode()
+    assert "You said, we did" in body
+    assert "Debriefs after every code" in body
+    assert "Float pool for nights" in body  # from NORTH, the unit above N-ED
+    assert "New break room in South" not in body  # a sibling's commitment
+    assert "Not ready to share" not in body  # never unpublished ones
+
+
+def test_without_published_actions_there_is_no_you_said_we_did(client, default_open_wave):
     assert "You said, we did" not in client.get("/s/autumn/").content.decode()
-    monkeypatch.setattr(survey, "published_actions", lambda wave: ["Quiet room opened on 4 West"])
-    body = client.get("/s/autumn/").content.decode()
-    assert "You said, we did" in body and "Quiet room opened on 4 West" in body
 
 
 def test_after_submitting_the_welcome_page_points_to_the_result(client, invitation_token):

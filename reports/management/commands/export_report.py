@@ -3,16 +3,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from reports.aggregation import ReportUnavailable, UnitNotVisible, wave_report
 from reports.auditor import audit_published
-from reports.exporters import TidyExporter
+from reports.exporters import TidyExporter, UnitReportExporter
+from reports.pages import unit_report_page
+from reports.pdf import unit_report_pdf
 from reports.viewers import Role, Viewer, leader_of
 from surveys.audit import audit
 from surveys.models import OrgUnit, Wave
 
-FORMATS = ("csv",)
+FORMATS = ("csv", "xlsx", "pdf")
 
 
 class Command(BaseCommand):
@@ -62,8 +65,21 @@ class Command(BaseCommand):
             raise CommandError(
                 "export refused by the privacy auditor:\n" + "\n".join(exposures[:20])
             )
-        with options["output"].open("w", newline="", encoding="utf-8") as stream:
-            TidyExporter(report).write_csv(stream)
+        output: Path = options["output"]
+        if options["format"] == "csv":
+            # Everything the viewer may see, for every unit of their subtree (tidy format).
+            with output.open("w", newline="", encoding="utf-8") as stream:
+                TidyExporter(report).write_csv(stream)
+        else:
+            # The report of the focus unit, as its page shows it (readable sheets + figures).
+            page = unit_report_page(report)
+            if options["format"] == "xlsx":
+                with output.open("wb") as binary:
+                    UnitReportExporter(page).write_xlsx(binary)
+            else:
+                output.write_bytes(
+                    unit_report_pdf(page, base_url=settings.SITE_URL + "/", actions=[])
+                )
         audit(
             "export_report",
             "report.export",
