@@ -8,6 +8,28 @@ from django.utils.translation import gettext_lazy as _
 from surveys.models import OrgUnit, Wave
 
 
+class WaveStatsCache(models.Model):
+    """A wave's per-unit statistics (sums and counts per unit, before suppression).
+
+    Saves every new server process from re-reading all responses for its first
+    report. It is derived data of the same sensitivity as the responses it
+    sums, never shown to anyone as such, keyed by the wave's data version (a
+    withdrawal or import makes it stale and it is overwritten), dropped when a
+    wave reopens and deleted with its wave. Never per viewer.
+    """
+
+    wave = models.OneToOneField(Wave, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=64)
+    arrays = models.BinaryField()
+
+    class Meta:
+        verbose_name = _("wave statistics cache")
+        verbose_name_plural = _("wave statistics caches")
+
+    def __str__(self) -> str:
+        return f"{self.wave.slug} {self.key[:8]}"
+
+
 class ParticipationSnapshot(models.Model):
     """Per-unit response counts of an open wave, taken once a day.
 

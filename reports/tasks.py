@@ -14,3 +14,20 @@ from reports.services.actions import action_follow_up_send
 def action_follow_up(item_id: int) -> int:
     """About a month after publishing: ask the unit's leaders to update the item's status."""
     return action_follow_up_send(item_id=item_id)
+
+
+@task()
+def warm_wave_stats(wave_id: int) -> int:
+    """Compute and store a released wave's statistics ahead of the first report.
+
+    Leaders then get their first report without any process reading every
+    response. Returns the number of responses summed (0 if nothing to do).
+    """
+    from reports.aggregation import REPORTABLE
+    from reports.stats import wave_stats
+    from surveys.models import Wave
+
+    wave = Wave.objects.select_related("instrument_version").filter(pk=wave_id).first()
+    if wave is None or wave.status not in REPORTABLE:
+        return 0
+    return wave_stats(wave).response_count

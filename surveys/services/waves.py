@@ -219,5 +219,13 @@ def wave_set_status(*, wave: Wave, status: str, by: object = None) -> Wave:
         # Nobody can submit any more: drafts in progress would only keep secrets around.
         drafts_purge(wave=wave)
         responses_scrub_storage(wave=wave)
+    if status == Status.OPEN and current == Status.CLOSED:
+        from reports.stats import wave_stats_forget
+
+        wave_stats_forget(wave)  # responses may change again
+    if status == Status.RELEASED:
+        from reports.tasks import warm_wave_stats
+
+        transaction.on_commit(lambda: warm_wave_stats.enqueue(wave.pk))
     audit(by, f"wave.{status}", wave, previous=current, **_thresholds(wave))
     return wave
