@@ -378,9 +378,15 @@ _ARRAYS = ("respondents", "invited", "domain_n", "domain_sum", "domain_bands", "
 
 
 def _cache_key(wave: Wave, tree: Tree, kind: str) -> tuple[object, ...]:
-    version = Wave.objects.filter(pk=wave.pk).values_list("data_version", flat=True).first() or 0
-    count = Response.objects.filter(wave=wave).count()
-    invited = Invitation.objects.filter(wave=wave).count()
+    version, status = Wave.objects.filter(pk=wave.pk).values_list("data_version", "status").get()
+    if status == Wave.Status.OPEN:
+        count = Response.objects.filter(wave=wave).count()
+        invited = Invitation.objects.filter(wave=wave).count()
+    else:
+        # Once closed, responses change only through paper imports, which bump
+        # data_version (submissions and withdrawals need an open wave, and a
+        # reopened wave drops its stored statistics), and rosters no longer change.
+        count = invited = -1
     shape = hashlib.sha256(repr((tree.unit_ids, tree.parent.tolist())).encode()).hexdigest()
     return (kind, wave.pk, version, count, invited, wave.instrument_version.checksum, shape)
 
@@ -421,7 +427,7 @@ def _stored_stats(wave: Wave, tree: Tree, digest: str) -> WaveStats | None:
     if row is None:
         return None
     with np.load(io.BytesIO(bytes(row)), allow_pickle=False) as data:
-        arrays = {name: data[name] for name in _ARRAYS}
+        arrays = {name: data[name].astype(np.int64) for name in _ARRAYS}
     definition = wave.instrument_version.parsed
     return WaveStats(
         wave_id=wave.pk,
@@ -435,8 +441,10 @@ def _stored_stats(wave: Wave, tree: Tree, digest: str) -> WaveStats | None:
 def _store_stats(wave: Wave, digest: str, stats: WaveStats) -> None:
     from reports.models import WaveStatsCache
 
+    # Counts and sums of 0–100 scores fit in int32 (about 0.7 MB for 500 units);
+    # compressing would cost more time than sending the bytes saves.
     buffer = io.BytesIO()
-    np.savez(buffer, **{name: getattr(stats, name) for name in _ARRAYS})
+    np.savez(buffer, **{name: getattr(stats, name).astype(np.int32) for name in _ARRAYS})
     WaveStatsCache.objects.update_or_create(
         wave=wave, defaults={"key": digest, "arrays": buffer.getvalue()}
     )
