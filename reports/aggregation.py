@@ -23,6 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language
 
+from config.routers import reporting
 from reports.stats import BreakdownSet, BreakdownStats, WaveStats, breakdown_stats, wave_stats
 from reports.suppression import near_identical_pairs, suppress_breakdown, suppress_hierarchy
 from reports.tree import Tree
@@ -606,6 +607,7 @@ def available_to(wave: Wave, viewer: Viewer) -> bool:
     return viewer.role == Role.HR and wave.status == Wave.Status.CLOSED
 
 
+@reporting
 def wave_report(*, wave: Wave, viewer: Viewer, unit: OrgUnit | None = None) -> WaveReport:
     """Everything a viewer may see of a wave, focused on one unit (default: their top unit)."""
     if not available_to(wave, viewer):

@@ -14,6 +14,7 @@ import numpy as np
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from config.routers import reporting
 from reports.aggregation import HIDDEN, Figure, UnitNotVisible
 from reports.models import ParticipationSnapshot
 from reports.stats import invitation_counts, response_counts
@@ -49,17 +50,20 @@ class Participation:
 
 def _snapshot(wave: Wave) -> ParticipationSnapshot:
     today = timezone.localdate()
-    snapshot = ParticipationSnapshot.objects.filter(wave=wave, day=today).first()
+    # On the primary: a snapshot just taken must be found again at once.
+    snapshots = ParticipationSnapshot.objects.db_manager("default")
+    snapshot = snapshots.filter(wave=wave, day=today).first()
     if snapshot is not None:
         return snapshot
     counts = {str(unit_id): n for unit_id, n in response_counts(wave).items()}
     try:
         with transaction.atomic():
-            return ParticipationSnapshot.objects.create(wave=wave, day=today, counts=counts)
+            return snapshots.create(wave=wave, day=today, counts=counts)
     except IntegrityError:  # another request took today's snapshot first
-        return ParticipationSnapshot.objects.get(wave=wave, day=today)
+        return snapshots.get(wave=wave, day=today)
 
 
+@reporting
 def participation(*, wave: Wave, viewer: Viewer, unit: OrgUnit | None = None) -> Participation:
     """Participation for the viewer's units (or one unit's subtree) of an open or closed wave."""
     tree = tree_for_wave(wave)

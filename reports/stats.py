@@ -14,11 +14,13 @@ import io
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from django.db import connection
+from django.db import connections
 from django.db.models import Count
 
+from config.routers import reports_alias
 from reports.tree import Tree, tree_for_wave
 from surveys.instruments.definition import PREFER_NOT_TO_ANSWER, Definition, Item
 from surveys.instruments.encoding import ANSWER_DTYPE, MISSING, SCORE_DTYPE, UNSCORED
@@ -92,6 +94,7 @@ def _load_matrices(
     Read with a plain cursor: building a model or a dict per row would cost
     more than all the arithmetic that follows.
     """
+    connection = connections[reports_alias()]
     table = connection.ops.quote_name(Response._meta.db_table)
     # SQLite would walk the (wave, unit) index and then jump around the table
     # for every row; a plain scan is several times faster when a wave is a large
@@ -99,7 +102,9 @@ def _load_matrices(
     column = "+wave_id" if connection.vendor == "sqlite" else "wave_id"
     sql = f"SELECT unit_id, answers, scores FROM {table} WHERE {column} = %s"  # noqa: S608
     if connection.vendor == "postgresql":
-        copied = _copy_matrices(sql, wave.pk, len(definition.slot_items), len(definition.domains))
+        copied = _copy_matrices(
+            connection, sql, wave.pk, len(definition.slot_items), len(definition.domains)
+        )
         if copied is not None:
             return _index_units(tree, *copied)
         import psycopg
@@ -152,7 +157,7 @@ _COPY_HEADER = b"PGCOPY\n\xff\r\n\x00"
 
 
 def _copy_matrices(
-    sql: str, wave_id: int, slots: int, domains: int
+    connection: Any, sql: str, wave_id: int, slots: int, domains: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """PostgreSQL: stream the rows with binary COPY and parse them in one `frombuffer`.
 

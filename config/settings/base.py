@@ -95,6 +95,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
 
+# Optional read replica for reports (PostgreSQL streaming replica of DATABASE_URL).
+_replica_url = env_str("REPLICA_DATABASE_URL", default="")
+if _replica_url:
+    DATABASES["replica"] = {
+        **parse_database_url(_replica_url, base_dir=BASE_DIR),
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "TEST": {"MIRROR": "default"},
+    }
+REPORTS_READ_FROM_REPLICA = bool(_replica_url)
+DATABASE_ROUTERS = ["config.routers.ReportsReplicaRouter"]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"

@@ -18,3 +18,9 @@ TASKS = {
         "QUEUES": ["default", "email"],
     }
 }
+
+# On PostgreSQL, a "replica" alias mirroring the test database lets the router
+# be tested for real; routing stays off unless a test turns it on.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
+REPORTS_READ_FROM_REPLICA = False
