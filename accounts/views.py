@@ -101,7 +101,6 @@ def login_code(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:login")
     pending, user = found
     form = OneTimeCodeForm(request.POST if request.method == "POST" else None)
-    status = 200
     if request.method == "POST" and form.is_valid():
         credentials = get_credentials(user.get_username())
         if AxesProxyHandler.is_locked(request, credentials):
@@ -120,7 +119,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
             else _("Too many wrong codes in a row. Wait a few seconds, then try a new code."),
         )
         _code_refused(request, user)
-        status = 400
+    status = 400 if form.errors else 200
     return render(request, "accounts/login_code.html", {"form": form}, status=status)
 
 
