@@ -58,3 +58,16 @@ class DropQueryValues(logging.Filter):
         record.args = ("-" if duration is None else f"{duration:.3f}", verb, alias)
         record.sql, record.params = verb, None
         return True
+
+
+class DropTemplateContext(logging.Filter):
+    """Keep "Exception while resolving variable 'x' in template 'y'" without its traceback.
+
+    Django's template engine logs, at DEBUG, every missing variable with an exception
+    whose text is the whole template context: an invitation e-mail's address and link,
+    a resume code. The line itself (variable and template names) stays.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info, record.exc_text = None, None
+        return True

@@ -273,6 +273,7 @@ LOGGING = {
     "filters": {
         "redact_secret_paths": {"()": "surveys.logfilters.RedactSecretPaths"},
         "drop_query_values": {"()": "surveys.logfilters.DropQueryValues"},
+        "drop_template_context": {"()": "surveys.logfilters.DropTemplateContext"},
     },
     "handlers": {
         "console": {
@@ -283,12 +284,18 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Django's own defaults give "django" a second console handler (DEBUG only) and an
+        # e-mail handler that sends ADMINS the request with the client's address; neither
+        # redacts. Everything goes through the root console handler instead.
+        "django": {"handlers": [], "propagate": True},
         # Request lines carry paths; the invitation and resume paths carry secrets, which
         # these loggers redact before anything is written (see surveys.logfilters).
         "django.request": {"level": "WARNING", "filters": ["redact_secret_paths"]},
         "django.security.csrf": {"filters": ["redact_secret_paths"]},
         # SQL with its values would carry e-mail addresses and hashes: never log values.
         "django.db.backends": {"filters": ["redact_secret_paths", "drop_query_values"]},
+        # A missing template variable is logged with the whole context (e-mails, links).
+        "django.template": {"filters": ["drop_template_context"]},
         "django.server": {
             "handlers": ["console"],
             "level": "INFO",
