@@ -51,10 +51,10 @@ def totp_device_confirm(*, device: TOTPDevice, code: str) -> bool:
 
 
 @transaction.atomic
-def two_factor_disable(*, user: User) -> None:
+def two_factor_disable(*, user: User, by: object) -> None:
     """Remove every device: the account signs in with its password alone again."""
     TOTPDevice.objects.filter(user=user).delete()
-    audit(user, "account.two_factor_off", user)
+    audit(by, "account.two_factor_off", user)
 
 
 def secret_for_display(device: TOTPDevice) -> str:

@@ -133,7 +133,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             request.POST if request.method == "POST" else None, request=request
         )
         if request.method == "POST" and form.is_valid():
-            two_factor_disable(user=user)
+            two_factor_disable(user=user, by=user)
             messages.success(request, _("Two-step sign-in is off for your account."))
             return redirect("accounts:two_factor")
         status = 400 if form.errors else 200

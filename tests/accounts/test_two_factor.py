@@ -201,3 +201,18 @@ def test_leaders_may_enrol_too(client, alice):
 def test_anonymous_visitors_are_sent_to_sign_in(client):
     response = client.get(PAGE)
     assert response.status_code == 302 and response.url.startswith("/accounts/login/")
+
+
+def test_an_administrator_can_turn_it_off_for_a_lost_phone(hr):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    enrol(Client(), hr)
+    out = StringIO()
+    call_command("disable_two_factor", "hr", stdout=out)
+    assert "Two-step sign-in is off for hr" in out.getvalue()
+    assert not TOTPDevice.objects.filter(user=hr).exists()
+    assert sign_in(Client(), "hr").url == "/"
+    with pytest.raises(CommandError, match="No account"):
+        call_command("disable_two_factor", "nobody")
