@@ -95,3 +95,44 @@ def parse_database_url(url: str, *, base_dir: Path) -> dict[str, object]:
     raise ImproperlyConfigured(
         f"DATABASE_URL must start with sqlite:// or postgres://, got {url.split(':', 1)[0]!r}."
     )
+
+
+_CACHE_BACKENDS = {
+    "locmem": "django.core.cache.backends.locmem.LocMemCache",
+    "redis": "django.core.cache.backends.redis.RedisCache",
+    "rediss": "django.core.cache.backends.redis.RedisCache",
+    "memcached": "django.core.cache.backends.memcached.PyMemcacheCache",
+    "db": "django.core.cache.backends.db.DatabaseCache",
+}
+
+
+def parse_cache_url(url: str) -> dict[str, object]:
+    """Turn `locmem://`, `redis://host:6379/0`, `memcached://host:11211` or `db://table`
+    into a CACHES entry.
+
+    The cache holds the login and secret-guessing counters (see surveys.ratelimit). One
+    process: `locmem://` is enough. Several app servers must share one cache (Redis,
+    Memcached, or the database), or each counts only its own share of the guesses.
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    backend = _CACHE_BACKENDS.get(scheme)
+    if backend is None:
+        raise ImproperlyConfigured(
+            f"CACHE_URL must start with one of {', '.join(sorted(_CACHE_BACKENDS))}://, "
+            f"got {url.split(':', 1)[0]!r}."
+        )
+    if scheme == "locmem":
+        return {"BACKEND": backend, "LOCATION": parts.netloc or "continuum"}
+    if scheme == "db":
+        table = parts.netloc or parts.path.lstrip("/")
+        if not table:
+            raise ImproperlyConfigured(f"CACHE_URL {url!r} names no table (db://table_name).")
+        return {"BACKEND": backend, "LOCATION": table}
+    if not parts.hostname:
+        raise ImproperlyConfigured(f"CACHE_URL {url!r} names no host.")
+    if scheme == "memcached":
+        locations = [location for location in parts.netloc.split(",") if location]
+        return {"BACKEND": backend, "LOCATION": locations[0] if len(locations) == 1 else locations}
+    # Redis: Django passes the whole URL (password, database number) to redis-py.
+    return {"BACKEND": backend, "LOCATION": url}

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
 from surveys.views import home
@@ -13,6 +14,12 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("actions/", include("reports.urls_public")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    # The admin signs in through the same page as everyone: login throttling, two-step code.
+    path(
+        "admin/login/",
+        login_not_required(RedirectView.as_view(pattern_name="accounts:login", query_string=True)),
+        name="admin_login",
+    ),
     path("admin/", admin.site.urls),
 ]
 

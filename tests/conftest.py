@@ -29,6 +29,17 @@ FIXTURES = Path(__file__).parent / "fixtures"
 PASSWORD = "correct horse battery staple"
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Any:
+    """The cache holds the guessing and login counters (surveys.ratelimit): start each test
+    without any, or one test's failed lookups would slow down the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 def mini_document() -> dict[str, Any]:
     return json.loads((FIXTURES / "mini_instrument.json").read_text())
 

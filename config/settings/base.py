@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import xstatic.pkg.bootstrap
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_int, env_list, env_str, parse_database_url
+from config.env import (
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    parse_cache_url,
+    parse_database_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -40,6 +48,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "accounts",
     "surveys",
     "reports",
@@ -54,9 +65,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After the messages: both may sign a person out and tell them why.
+    "accounts.middleware.SessionExpiryMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -108,6 +125,11 @@ DATABASE_ROUTERS = ["config.routers.ReportsReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+# django-axes first: it refuses a locked-out username before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -173,10 +195,50 @@ if env_bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 WHITENOISE_USE_FINDERS = DEBUG
 
+# An account's session ends SESSION_COOKIE_AGE after signing in, and after
+# SESSION_IDLE_SECONDS without a request (accounts.middleware.SessionExpiryMiddleware).
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 8, minimum=300)
+SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 30 * 60, minimum=60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+
+# The cache holds only short-lived counters: failed guesses at secrets and logins, per
+# client under a daily-rotating keyed hash of its address (surveys.ratelimit). Several app
+# servers must share one: CACHE_URL=redis://host:6379/0, memcached://host:11211 or db://table.
+CACHES = {"default": parse_cache_url(env_str("CACHE_URL", default="locmem://"))}
+
+# Guessing secrets (invitation links, resume and receipt codes) and passwords: at most
+# RATELIMIT_PER_CLIENT failed attempts per client and RATELIMIT_GLOBAL from everyone per
+# RATELIMIT_WINDOW_SECONDS; then 429 until the window ends. Only failures count.
+RATELIMIT_PER_CLIENT = env_int("RATELIMIT_PER_CLIENT", 30, minimum=1)
+RATELIMIT_GLOBAL = env_int("RATELIMIT_GLOBAL", 1000, minimum=1)
+RATELIMIT_WINDOW_SECONDS = env_int("RATELIMIT_WINDOW_SECONDS", 600, minimum=10)
+# Behind N reverse proxies you control, the client is the Nth address from the right of
+# X-Forwarded-For; 0 (direct) uses the connection's address.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+
+# Login throttling (django-axes), by username only: LOGIN_FAILURE_LIMIT wrong passwords or
+# codes lock that username for LOGIN_COOLOFF_MINUTES. No address, user agent or access log
+# is ever stored (accounts.throttling).
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "accounts.throttling.PrivateDatabaseHandler"
+AXES_CLIENT_IP_CALLABLE = "accounts.throttling.no_client_address"
+AXES_CLIENT_STR_CALLABLE = "accounts.throttling.client_description"
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_VERBOSE = False
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken", "next", "code"]
+# axes.W006 asks to lock out by address as well; Continuum never keeps addresses, and the
+# per-client guessing limit (surveys.ratelimit) covers one client trying many usernames.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Optional TOTP two-step sign-in (django-otp): the issuer shown in authenticator apps.
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", default="Continuum")
 
 # E-mail: console output in development, SMTP when EMAIL_HOST is set.
 EMAIL_HOST = env_str("EMAIL_HOST", default="")
@@ -219,13 +281,32 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(levelname)s %(name)s %(message)s"}},
-    "filters": {"redact_secret_paths": {"()": "surveys.logfilters.RedactSecretPaths"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "redact_secret_paths": {"()": "surveys.logfilters.RedactSecretPaths"},
+        "drop_query_values": {"()": "surveys.logfilters.DropQueryValues"},
+        "drop_template_context": {"()": "surveys.logfilters.DropTemplateContext"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_secret_paths"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Django's own defaults give "django" a second console handler (DEBUG only) and an
+        # e-mail handler that sends ADMINS the request with the client's address; neither
+        # redacts. Everything goes through the root console handler instead.
+        "django": {"handlers": [], "propagate": True},
         # Request lines carry paths; the invitation and resume paths carry secrets, which
         # these loggers redact before anything is written (see surveys.logfilters).
         "django.request": {"level": "WARNING", "filters": ["redact_secret_paths"]},
+        "django.security.csrf": {"filters": ["redact_secret_paths"]},
+        # SQL with its values would carry e-mail addresses and hashes: never log values.
+        "django.db.backends": {"filters": ["redact_secret_paths", "drop_query_values"]},
+        # A missing template variable is logged with the whole context (e-mails, links).
+        "django.template": {"filters": ["drop_template_context"]},
         "django.server": {
             "handlers": ["console"],
             "level": "INFO",

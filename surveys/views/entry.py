@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from surveys import journey
+from surveys import journey, ratelimit
 from surveys.forms import CodeForm, UnitChoiceForm
 from surveys.models import Invitation, OrgUnit, Wave
 from surveys.selectors import unit_in_wave, wave_unit_choices
@@ -31,6 +31,7 @@ from surveys.views.survey import welcome_page
 @login_not_required
 @never_cache
 @require_http_methods(["GET", "HEAD"])
+@ratelimit.guess_limited(ratelimit.SECRET)
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
     found = (
         Invitation.objects.select_related("wave")
@@ -39,6 +40,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         .first()
     )
     if found is None:
+        ratelimit.record_failure(request, ratelimit.SECRET)
         return unavailable(request, "unknown_link", secret_in_path=True)
     wave = found.wave
     if wave.status == Wave.Status.DRAFT:
@@ -68,6 +70,7 @@ def _resume(request: HttpRequest, code: str, *, secret_in_path: bool) -> HttpRes
     except DraftExpired:
         return unavailable(request, "expired_draft", secret_in_path=secret_in_path)
     except DraftNotFound:
+        ratelimit.record_failure(request, ratelimit.SECRET)
         return unavailable(request, "unknown_draft", secret_in_path=secret_in_path)
     if wave.status != Wave.Status.OPEN:
         return unavailable(request, "closed", wave=wave, secret_in_path=secret_in_path)
@@ -91,6 +94,7 @@ def _resume(request: HttpRequest, code: str, *, secret_in_path: bool) -> HttpRes
 @login_not_required
 @never_cache
 @require_http_methods(["GET", "HEAD"])
+@ratelimit.guess_limited(ratelimit.SECRET)
 def resume_link(request: HttpRequest, code: str) -> HttpResponse:
     return _resume(request, code, secret_in_path=True)
 
@@ -105,6 +109,7 @@ def resume_code_form(data: object = None) -> CodeForm:
 
 @login_not_required
 @never_cache
+@ratelimit.guess_limited(ratelimit.SECRET, methods=("POST",))
 def resume(request: HttpRequest) -> HttpResponse:
     """Type a resume code instead of following the resume link (it never enters the address)."""
     form = resume_code_form(request.POST if request.method == "POST" else None)

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from surveys import journey
+from surveys import journey, ratelimit
 from surveys.forms import CodeForm
 from surveys.selectors import staff_wave
 from surveys.services.responses import WithdrawalError, response_withdraw
@@ -18,6 +18,7 @@ from surveys.views.common import unavailable
 
 @login_not_required
 @never_cache
+@ratelimit.guess_limited(ratelimit.SECRET, methods=("POST",))
 def withdraw(request: HttpRequest, slug: str) -> HttpResponse:
     wave = staff_wave(slug)
     if wave is None or wave.status == wave.Status.DRAFT:
@@ -37,6 +38,8 @@ def withdraw(request: HttpRequest, slug: str) -> HttpResponse:
             withdrawn, outcome = False, "closed"
         else:
             outcome = "withdrawn" if withdrawn else "not_withdrawn"
+            if not withdrawn:
+                ratelimit.record_failure(request, ratelimit.SECRET)
     response = render(
         request, "surveys/withdraw.html", {"wave": wave, "form": form, "outcome": outcome}
     )

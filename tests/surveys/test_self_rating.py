@@ -12,7 +12,6 @@ from surveys.services.self_ratings import (
     leader_self_rating_save,
 )
 from surveys.services.waves import wave_set_status
-from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +19,7 @@ URL = "/s/spring/self-rating/NORTH/"
 
 
 def test_a_leader_rates_themselves_and_can_change_it(client, alice, open_wave):
-    client.login(username="alice", password=PASSWORD)
+    client.force_login(alice)
     page = client.get(URL)
     body = page.content.decode()
     assert page.status_code == 200
@@ -40,7 +39,7 @@ def test_a_leader_rates_themselves_and_can_change_it(client, alice, open_wave):
 
 
 def test_the_leader_of_another_unit_gets_404(client, bob, open_wave):
-    client.login(username="bob", password=PASSWORD)
+    client.force_login(bob)
     assert client.get(URL).status_code == 404
     assert client.post(URL, {"B1": "3"}).status_code == 404
     # alice leads NORTH, not the unit below it
@@ -48,12 +47,12 @@ def test_the_leader_of_another_unit_gets_404(client, bob, open_wave):
 
 
 def test_a_leader_of_a_parent_unit_cannot_rate_for_a_child_unit(client, alice, open_wave):
-    client.login(username="alice", password=PASSWORD)
+    client.force_login(alice)
     assert client.get("/s/spring/self-rating/N-ED/").status_code == 404
 
 
 def test_a_non_leader_gets_404(client, charlie, open_wave):
-    client.login(username="charlie", password=PASSWORD)
+    client.force_login(charlie)
     assert client.get(URL).status_code == 404
 
 
@@ -64,7 +63,7 @@ def test_anonymous_visitors_are_sent_to_log_in(client, open_wave):
 
 
 def test_closed_waves_are_still_editable_but_released_ones_are_not(client, alice, open_wave):
-    client.login(username="alice", password=PASSWORD)
+    client.force_login(alice)
     wave_set_status(wave=open_wave, status="closed")
     assert client.post(URL, {"B1": "2"}).status_code == 302
     wave_set_status(wave=open_wave, status="released")
@@ -86,7 +85,7 @@ def test_closed_waves_are_still_editable_but_released_ones_are_not(client, alice
 
 
 def test_draft_waves_have_no_self_rating_page(client, alice, wave):
-    client.login(username="alice", password=PASSWORD)
+    client.force_login(alice)
     assert client.get(URL).status_code == 404
 
 
@@ -100,5 +99,5 @@ def test_the_service_refuses_non_leaders_and_non_cares_items(alice, bob, open_wa
 
 
 def test_the_home_page_links_leaders_to_their_self_rating(client, alice, open_wave):
-    client.login(username="alice", password=PASSWORD)
+    client.force_login(alice)
     assert f'href="{URL}"' in client.get("/").content.decode()
