@@ -145,11 +145,17 @@ def _wait_for_lock_waiter(admin: Any, locker_pid: int) -> int:
 
 
 class StallingRecorder(Recorder):
-    """A mail server that holds its reply to the first message until released."""
+    """A mail server that holds its reply to the first message (a delivery in progress).
+
+    If the sender's connection dies meanwhile, the message is dropped unacknowledged
+    (aiosmtpd cancels the handler), as a mail server does when the client goes away
+    before the "250 OK".
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.stalled = threading.Event()
+        self.dropped = threading.Event()
         self.release = threading.Event()
         self.held_for: list[str] = []
 
@@ -157,8 +163,12 @@ class StallingRecorder(Recorder):
         if not self.held_for:
             self.held_for = list(envelope.rcpt_tos)
             self.stalled.set()
-            while not self.release.is_set():
-                await asyncio.sleep(0.05)
+            try:
+                while not self.release.is_set():
+                    await asyncio.sleep(0.05)
+            except asyncio.CancelledError:
+                self.dropped.set()
+                raise
         return await super().handle_DATA(server, session, envelope)
 
 
@@ -226,7 +236,7 @@ def test_a_worker_killed_mid_delivery_loses_no_invitation(
 
         workers[0].kill()  # SIGKILL: no signal handler, no clean-up
         workers[0].wait(timeout=10)
-        recorder.release.set()
+        assert recorder.dropped.wait(timeout=10), "the mail server never saw the worker go"
 
         [stuck] = DBTaskResult.objects.filter(
             task_path=send_invitation_email.module_path, status="RUNNING"
@@ -251,11 +261,10 @@ def test_a_worker_killed_mid_delivery_loses_no_invitation(
     invitations = Invitation.objects.all()
     assert all(i.sent_on == timezone.localdate() for i in invitations)
     assert not invitations.filter(send_state__in=["queued", "failed"]).exists()
-    copies = Counter(message["To"] for message in recorder.messages)
-    assert set(copies) == set(addresses)  # nobody missing
-    # Only the delivery cut short may arrive twice (the documented worst case).
-    assert all(count == 1 for address, count in copies.items() if address != held)
-    assert copies[held] in (1, 2)
+    # Everybody once: the delivery cut short was never acknowledged, so only the resend
+    # arrived. (Killed after the server's "250 OK" and before recording it, a worker would
+    # cause one duplicate at worst: mailing's documented trade-off.)
+    assert Counter(message["To"] for message in recorder.messages) == dict.fromkeys(addresses, 1)
     stuck.refresh_from_db()
     assert stuck.status == "FAILED"
     assert stuck.exception_class_path == "surveys.services.mailing.WorkerLost"
