@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +18,22 @@ from surveys.tokens import normalize_code
 # The value of the visible "Prefer not to answer" choice that the survey adds to
 # every scale item; it is stored exactly like a skipped question.
 DECLINE = "decline"
+_DECLINE_VALUES = (DECLINE, "prefer_not_to_answer")
+
+
+@dataclass(frozen=True)
+class ChoiceInput:
+    """One radio button or checkbox of a question, with its label.
+
+    The input is built here rather than by a widget template per input: a
+    survey page has some 60 of them, and rendering each through Django's form
+    renderer cost more than the rest of the page.
+    """
+
+    id: str
+    tag: SafeString
+    label: str
+    decline: bool
 
 
 class SectionForm(forms.Form):
@@ -82,8 +101,12 @@ class SectionForm(forms.Form):
             if self.items[code].type == "text"
         }
 
-    def items_and_fields(self) -> list[tuple[Item, forms.BoundField]]:
-        return [(item, self[code]) for code, item in self.items.items()]
+    def items_and_fields(self) -> list[tuple[Item, forms.BoundField, list[ChoiceInput]]]:
+        """Each question with its bound field and, for choice questions, its inputs."""
+        return [
+            (item, self[code], _choice_inputs(item, self[code]))
+            for code, item in self.items.items()
+        ]
 
     def error_links(self) -> list[tuple[str, str, str]]:
         """(anchor id, question, message) for the error summary at the top of the page."""
@@ -95,6 +118,27 @@ class SectionForm(forms.Form):
             anchor = field.auto_id if self.items[code].type == "text" else f"{field.auto_id}_0"
             links.extend((anchor, field.label, str(error)) for error in errors)
         return links
+
+
+def _choice_inputs(item: Item, field: forms.BoundField) -> list[ChoiceInput]:
+    if item.type == "text":
+        return []
+    kind = "checkbox" if item.type == "multi" else "radio"
+    value = field.value()
+    chosen = {str(v) for v in value} if isinstance(value, list | tuple) else {str(value)}
+    inputs = []
+    for index, (choice, label) in enumerate(field.field.choices):  # type: ignore[attr-defined]
+        input_id = f"{field.auto_id}_{index}"
+        tag = format_html(
+            '<input type="{}" name="{}" value="{}" class="form-check-input" id="{}"{}>',
+            kind,
+            field.html_name,
+            choice,
+            input_id,
+            " checked" if str(choice) in chosen else "",
+        )
+        inputs.append(ChoiceInput(input_id, tag, str(label), choice in _DECLINE_VALUES))
+    return inputs
 
 
 def _field_for(item: Item, text: str) -> forms.Field:

@@ -128,9 +128,11 @@ class InstrumentVersion(models.Model):
 
     @cached_property
     def parsed(self) -> Definition:
-        from surveys.instruments.definition import load_definition
+        from surveys.instruments.definition import load_definition, load_stored_definition
 
-        return load_definition(self.definition, checksum=self.checksum)
+        if not self.checksum:
+            return load_definition(self.definition)
+        return load_stored_definition(self.checksum, lambda: self.definition)
 
 
 class Wave(models.Model):

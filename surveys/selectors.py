@@ -71,8 +71,17 @@ def unit_in_wave(wave: Wave, unit: OrgUnit) -> bool:
 
 
 def staff_wave(slug: str) -> Wave | None:
-    """The wave behind a staff-facing address, with its instrument (any status)."""
-    return Wave.objects.select_related("instrument_version").filter(slug=slug).first()
+    """The wave behind a staff-facing address, with its instrument (any status).
+
+    The instrument's document is left unread: `parsed` reads it only the first
+    time a process meets that version.
+    """
+    return (
+        Wave.objects.select_related("instrument_version")
+        .defer("instrument_version__definition")
+        .filter(slug=slug)
+        .first()
+    )
 
 
 def wave_unit_choices(wave: Wave) -> list[tuple[str, list[tuple[str, str]]]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -215,6 +215,27 @@ def load_definition(document: Any, *, checksum: str = "") -> Definition:
         raise InstrumentError(["The definition must be a JSON object."])
     checksum = checksum or definition_checksum(document)
     return _load_cached(json.dumps(document, sort_keys=True), checksum)
+
+
+_STORED: dict[str, Definition] = {}
+_STORED_MAX = 32
+
+
+def load_stored_definition(checksum: str, document: Callable[[], Any]) -> Definition:
+    """The `Definition` of a stored instrument version, built once per process.
+
+    `checksum` is the one the import service computed from the very document it
+    stored, and a stored document never changes without its checksum, so equal
+    checksums mean equal documents: `document()` (which may read and decode a
+    large JSON column) is only called the first time a process meets a version.
+    """
+    found = _STORED.get(checksum)
+    if found is None:
+        found = load_definition(document(), checksum=checksum)
+        if len(_STORED) >= _STORED_MAX:
+            _STORED.pop(next(iter(_STORED)))
+        _STORED[checksum] = found
+    return found
 
 
 @lru_cache(maxsize=32)
