@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DEBUG ?= 1
 
-.PHONY: install demo test lint format bench worker messages check-messages clean
+.PHONY: install demo test lint format bench load worker messages check-messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/report_bench.py --responses 200000 --units 500
+
+# Virtual staff through gunicorn on PostgreSQL (DATABASE_URL, default continuum_load on 127.0.0.1).
+load: $(STAMP) | var
+	$(BIN)/python bench/load.py
 
 # The background worker: e-mails (throttled, retried) and the daily purge and storage scrub.
 worker: $(STAMP)

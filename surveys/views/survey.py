@@ -42,6 +42,7 @@ def welcome_page(
     current = journey.load(request, wave=wave.slug)
     if unit_form is None and wave.open_link_enabled and not (current and current.started):
         unit_form = UnitChoiceForm(wave_unit_choices(wave))
+    unit = respondent_unit(wave, current)
     context = {
         "wave": wave,
         "definition": definition,
@@ -49,20 +50,19 @@ def welcome_page(
         "notice": privacy_notice(wave),
         "noted_sections": [section for section in definition.sections if section.content_note],
         "section_count": len(definition.sections),
-        "published_actions": _published_actions(wave, current),
-        "respondent_unit": respondent_unit(wave, current),
+        "published_actions": _published_actions(wave, unit),
+        "respondent_unit": unit,
         "unit_form": unit_form,
     }
     return render(request, "surveys/welcome.html", context, status=status)
 
 
-def _published_actions(wave: Wave, current: journey.Journey | None) -> list[object]:
+def _published_actions(wave: Wave, unit: OrgUnit | None) -> list[object]:
     """ "You said, we did": commitments for the respondent's unit and the units above it.
 
     Before an open-link respondent has chosen their unit, only the commitments
     made for the whole wave's top units are shown.
     """
-    unit = respondent_unit(wave, current)
     units = [unit] if unit else list(wave.units.all())
     items: dict[int, object] = {}
     for each in units:
