@@ -125,9 +125,13 @@ def gunicorn_server(
     workers: int = 2,
     threads: int = 1,
     environment: Mapping[str, str] | None = None,
+    arguments: tuple[str, ...] = (),
     ready_timeout: float = 60,
 ) -> Iterator[Server]:
-    """Start gunicorn with the project's config; yield once it answers; always stop it."""
+    """Start gunicorn with the project's config; yield once it answers; always stop it.
+
+    `arguments` go on the command line after the config file, so they override it.
+    """
     port = port or free_port()
     env = base_environment(
         database_url,
@@ -146,6 +150,7 @@ def gunicorn_server(
                 "-c",
                 "config/gunicorn.py",
                 *_OWN_CONTROL,
+                *arguments,
                 "config.wsgi",
             ],
             cwd=BASE_DIR,
