@@ -46,7 +46,7 @@ from django.conf import settings as django_settings
 from django.utils import timezone
 
 from surveys.instruments.encoding import decode_answers
-from surveys.models import Draft, Invitation, Response
+from surveys.models import Comment, Draft, Invitation, Response
 from tests.live_gunicorn import (
     BASE_DIR,
     Browser,
@@ -84,7 +84,7 @@ def checked(html: str, code: str, value: str) -> bool:
 @pytest.mark.postgres
 @pytest.mark.skipif(not ON_POSTGRES, reason="ends a database session: PostgreSQL only")
 def test_a_database_lost_mid_submission_asks_to_try_again_and_loses_nothing(
-    database_url: str, invitation_token: str, tmp_path: Path
+    database_url: str, invitation_token: str, open_wave: Any, tmp_path: Path
 ) -> None:
     import psycopg
 
@@ -109,7 +109,8 @@ def test_a_database_lost_mid_submission_asks_to_try_again_and_loses_nothing(
                 browser.post, page_path(SLUG, 4), {"E1": "A quieter break room", "action": "submit"}
             )
             blocked = _wait_for_lock_waiter(admin, locker.info.backend_pid)
-            admin.execute("SELECT pg_terminate_backend(%s)", [blocked])
+            [[ended]] = admin.execute("SELECT pg_terminate_backend(%s)", [blocked]).fetchall()
+            assert ended, "the server's database session outlived pg_terminate_backend"
             locker.rollback()
             failed = submitting.result(timeout=30)
 
@@ -122,7 +123,10 @@ def test_a_database_lost_mid_submission_asks_to_try_again_and_loses_nothing(
         again = browser.post(page_path(SLUG, 4), {"E1": "A quieter break room", "action": "submit"})
 
         assert again.status == 302 and again.location == RESULT
-        assert Response.objects.count() == 1
+        [stored] = Response.objects.all()
+        stored_answers = decode_answers(open_wave.instrument_version.parsed, bytes(stored.answers))
+        assert (stored_answers["A1"], stored_answers["B1"], stored_answers["D1"]) == (4, 1, "woman")
+        assert Comment.objects.get().text == "A quieter break room"
         assert Invitation.objects.get().status == Invitation.Status.COMPLETED
 
 
@@ -132,7 +136,7 @@ def _wait_for_lock_waiter(admin: Any, locker_pid: int) -> int:
     while time.monotonic() < deadline:
         row = admin.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-            "AND wait_event_type = 'Lock' AND pid <> %s",
+            "AND wait_event_type = 'Lock' AND query LIKE '%%surveys_invitation%%' AND pid <> %s",
             [locker_pid],
         ).fetchone()
         if row:
