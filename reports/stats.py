@@ -3,8 +3,11 @@
 Everything is computed with vectorized bincounts over the packed answer and
 score matrices, never a Python loop per response. The statistics are per
 unit (not yet rolled up, not yet suppressed) and are held in a small
-per-process cache keyed by the wave's data version and response count; they
-are never written anywhere.
+per-process cache keyed by the wave's data version and response count. The
+unit statistics are also stored, one row per wave, in
+`reports.models.WaveStatsCache` (per-unit counts and sums before suppression,
+read by nothing but this module and replaced whenever the key changes), so a
+new process need not read every response again.
 """
 
 from __future__ import annotations

@@ -298,3 +298,12 @@ def answer(
     """Open a survey page, then send it with these answers and this button."""
     assert browser.get(page_path(slug, number)).status == 200
     return browser.post(page_path(slug, number), {**answers, "action": action})
+
+
+def to_last_page(browser: Browser, token: str, slug: str) -> None:
+    """From the invitation link to the mini instrument's last page, answering pages 1 to 3."""
+    enter_and_start(browser, token, slug)
+    answer(browser, slug, 1, {"A1": "4", "A2": "3"}, "next")
+    answer(browser, slug, 2, {"B1": "1"}, "next")
+    answer(browser, slug, 3, {"D1": "woman"}, "next")
+    assert browser.get(page_path(slug, 4)).status == 200

@@ -56,6 +56,7 @@ from tests.live_gunicorn import (
     gunicorn_server,
     page_path,
     shared_database,
+    to_last_page,
 )
 from tests.smtp_server import Recorder, free_port
 
@@ -91,11 +92,7 @@ def test_a_database_lost_mid_submission_asks_to_try_again_and_loses_nothing(
     invitation = Invitation.objects.get()
     with gunicorn_server(database_url, tmp_path / "gunicorn.log") as server:
         browser = Browser(server.url)
-        enter_and_start(browser, invitation_token, SLUG)
-        answer(browser, SLUG, 1, {"A1": "4", "A2": "3"}, "next")
-        answer(browser, SLUG, 2, {"B1": "1"}, "next")
-        answer(browser, SLUG, 3, {"D1": "woman"}, "next")
-        assert browser.get(page_path(SLUG, 4)).status == 200
+        to_last_page(browser, invitation_token, SLUG)
 
         with (
             psycopg.connect(database_url) as locker,
