@@ -40,6 +40,7 @@ TEAMS = [("T1", "Day team"), ("T2", "Night team"), ("T3", "Weekend team"), ("T4"
 
 # Named demo accounts (all with DEMO_PASSWORD); every other unit gets leader.<code>.
 NAMED_LEADERS = {"alice": "ACUTE", "bob": "MHSU", "carol": "ACUTE-ED", "dan": "ACUTE-ED-T2"}
+SMALL_TEAM = NAMED_LEADERS["dan"]
 
 WAVES = [
     ("2025-autumn", "Autumn 2025 wellbeing check", "released", 0.0),

@@ -11,6 +11,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
+from reports.aggregation import wave_report
+from reports.exporters import tidy_rows
+from reports.viewers import viewer_for
 from surveys.instruments.encoding import decode_answers, decode_scores
 from surveys.models import (
     AuditEntry,
@@ -494,6 +497,12 @@ def test_seed_demo_loads_once(db: Any) -> None:
     assert responses >= 2000
     for wave in Wave.objects.all():
         assert wave.responses.exists(), wave.slug
+    # dan leads one small team: the login list promises him mostly suppressed figures.
+    released = Wave.objects.filter(status="released").first()
+    dan = User.objects.get(username="dan")
+    rows = list(tidy_rows(wave_report(wave=released, viewer=viewer_for(dan))))
+    hidden = [r for r in rows if r.respondents is None]
+    assert rows and len(hidden) > len(rows) / 2, (len(hidden), len(rows))
 
     counts = (OrgUnit.objects.count(), User.objects.count(), Wave.objects.count(), responses)
     second = run("seed_demo")

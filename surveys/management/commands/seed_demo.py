@@ -113,7 +113,8 @@ class Command(BaseCommand):
                 # A few people sit directly in each program, outside any team.
                 program = add(code, program_name, division, base, int(rng.integers(1, 7)))
                 for team_code, team_name in demo.TEAMS:
-                    small = rng.random() < 0.12
+                    # dan's team is always one of the small ones: his reports show suppression.
+                    small = rng.random() < 0.12 or f"{code}-{team_code}" == demo.SMALL_TEAM
                     people = int(rng.integers(3, 6)) if small else int(rng.integers(14, 70))
                     add(
                         f"{code}-{team_code}",
