@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -135,3 +137,44 @@ class ActionItem(models.Model):
             return str(self.wave.instrument_version.parsed.domain(self.domain_code).name)
         except KeyError:
             return self.domain_code
+
+
+class ReportRender(models.Model):
+    """A PDF report the worker prepares for one person, kept a day for them to download.
+
+    The PDF holds exactly what the report page shows that person (the gate's
+    figures, checked by the auditor before it is written). Only the person who
+    asked can see the row or download the file; the daily maintenance deletes
+    renders older than `reports.services.renders.KEEP`.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Being prepared")
+        DONE = "done", _("Ready")
+        REFUSED = "refused", _("Refused by the privacy check")
+        FAILED = "failed", _("Failed")
+
+    class Kind(models.TextChoices):
+        UNIT = "unit", _("Unit report")
+        EQUITY = "equity", _("Equity breakdowns")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(
+        OrgUnit, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.UNIT)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    filename = models.CharField(max_length=200, blank=True)
+    content = models.BinaryField(null=True, blank=True)
+    requested_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("report render")
+        verbose_name_plural = _("report renders")
+
+    def __str__(self) -> str:
+        return f"{self.wave.slug} {self.kind} {self.status}"

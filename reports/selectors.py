@@ -13,7 +13,7 @@ import numpy as np
 from django.db.models import Q, QuerySet
 
 from reports.aggregation import REPORTABLE, available_to
-from reports.models import ActionItem
+from reports.models import ActionItem, ReportRender
 from reports.viewers import Role, Viewer
 from surveys.instruments.encoding import ANSWER_DTYPE, UNSCORED, answers_matrix, score_matrix
 from surveys.models import LeaderSelfRating, Leadership, OrgUnit, Wave
@@ -186,3 +186,10 @@ def has_report_role(user: object) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and (
         is_org_wide(user) or Leadership.objects.filter(user_id=getattr(user, "pk", None)).exists()
     )
+
+
+def render_of(*, render_id: object, user: object) -> ReportRender | None:
+    """One of this person's prepared PDFs; another person's do not exist for them."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return ReportRender.objects.filter(pk=render_id, requested_by=user).first()

@@ -31,3 +31,19 @@ def warm_wave_stats(wave_id: int) -> int:
     if wave is None or wave.status not in REPORTABLE:
         return 0
     return wave_stats(wave).response_count
+
+
+@task()
+def render_report_pdf(render_id: str) -> str:
+    """Prepare one requested PDF report (see `reports.services.renders`)."""
+    from reports.services.renders import render_run
+
+    return render_run(render_id=render_id)
+
+
+@task()
+def purge_renders() -> int:
+    """Daily: delete prepared PDFs nobody needs any more."""
+    from reports.services.renders import renders_purge
+
+    return renders_purge()

@@ -2,11 +2,11 @@
 
 from django.urls import path, register_converter
 
-from reports.views import actions, equity, exports, participation, unit_report, waves
+from reports.views import actions, equity, exports, participation, renders, unit_report, waves
 
 
 class ExportFormatConverter:
-    regex = "csv|xlsx|pdf"
+    regex = "csv|xlsx"  # PDFs are prepared by the worker (views.renders)
 
     def to_python(self, value: str) -> str:
         return value
@@ -21,6 +21,12 @@ app_name = "reports"
 
 urlpatterns = [
     path("", waves.wave_list, name="waves"),
+    path("pdf/<uuid:pk>/", renders.render_status, name="render"),
+    path("pdf/<uuid:pk>/state/", renders.render_state, name="render_state"),
+    path("pdf/<uuid:pk>/download/", renders.render_download, name="render_download"),
+    path("<slug:slug>/export/pdf/", renders.unit_pdf, name="pdf"),
+    path("<slug:slug>/equity/export/pdf/", renders.equity_pdf, name="equity_pdf"),
+    path("<slug:slug>/u/<str:code>/export/pdf/", renders.unit_pdf, name="unit_pdf"),
     path("<slug:slug>/", unit_report.unit_report, name="report"),
     path("<slug:slug>/export/<export_format:fmt>/", exports.unit_export, name="export"),
     path("<slug:slug>/participation/", participation.wave_participation, name="participation"),

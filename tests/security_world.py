@@ -33,6 +33,7 @@ class World:
     action_pk_south: int
     upload_ids: list[str]
     instrument: tuple[str, int]
+    render_pk: str  # a PDF prepared for alice
 
 
 def clear_report_caches() -> None:
@@ -105,7 +106,18 @@ def build_world(*, org: dict[str, Any], version: Any, hr: Any, alice: Any, bob: 
         for number in range(3)
     ]
     wave_create(slug="winter", name="Winter", instrument_version=version, units=[org["ORG"]])
+    from reports.models import ReportRender
+
+    prepared = ReportRender.objects.create(
+        requested_by=alice,
+        wave=spring,
+        unit=org["NORTH"],
+        status=ReportRender.Status.DONE,
+        filename="spring-NORTH.pdf",
+        content=b"%PDF-1.7 test",
+    )
     return World(
+        render_pk=str(prepared.pk),
         token=token,
         resume_code=resume_code,
         action_pk=north_item.pk,

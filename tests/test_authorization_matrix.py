@@ -144,6 +144,20 @@ TABLE: list[Case] = [
         "/reports/spring/equity/export/csv/",
         reports(default=403, analyst=200),
     ),
+    Case(
+        "reports:render",
+        "/reports/pdf/{render_pk}/",
+        signed_in(default=404, alice=200),
+        why="a prepared PDF exists only for the person who asked (alice)",
+    ),
+    Case(
+        "reports:render_state", "/reports/pdf/{render_pk}/state/", signed_in(default=404, alice=200)
+    ),
+    Case(
+        "reports:render_download",
+        "/reports/pdf/{render_pk}/download/",
+        signed_in(default=404, alice=200),
+    ),
     Case("reports:unit", "/reports/spring/u/N-ED/", reports(default=200, bob=404)),
     Case("reports:unit", "/reports/spring/u/S-MED/", reports(default=200, alice=404)),
     Case("reports:unit", "/reports/spring/u/NOPE/", reports(default=404)),
@@ -228,6 +242,19 @@ TABLE: list[Case] = [
         reports(alice=404, bob=404, analyst=403, hr=404),
         method="POST",
     ),
+    Case("reports:pdf", "/reports/spring/export/pdf/", reports(default=302), method="POST"),
+    Case(
+        "reports:unit_pdf",
+        "/reports/spring/u/N-ED/export/pdf/",
+        reports(default=302, bob=404),
+        method="POST",
+    ),
+    Case(
+        "reports:equity_pdf",
+        "/reports/spring/equity/export/pdf/",
+        reports(default=403, analyst=302),
+        method="POST",
+    ),
     Case("accounts:logout", "/accounts/logout/", signed_in(default=302), method="POST"),
 ]
 
@@ -268,6 +295,7 @@ def path_of(case: Case, world: World) -> str:
         upload2=world.upload_ids[2],
         code=code,
         version=version,
+        render_pk=world.render_pk,
     )
 
 
@@ -279,8 +307,15 @@ def outcome(response: Any) -> Any:
 
 @pytest.mark.parametrize("role", ROLES)
 def test_every_url_answers_each_role_as_the_table_says(
-    role, org, mini_version, hr, alice, bob, analyst, charlie
+    role, org, mini_version, hr, alice, bob, analyst, charlie, settings
 ):
+    # Asking for a PDF is what is tested here; the worker's render is tested elsewhere.
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django_tasks.backends.dummy.DummyBackend",
+            "QUEUES": ["default", "email"],
+        }
+    }
     users = {"hr": hr, "alice": alice, "bob": bob, "analyst": analyst, "charlie": charlie}
     world = build_world(org=org, version=mini_version, hr=hr, alice=alice, bob=bob)
     wrong = []

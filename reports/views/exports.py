@@ -21,7 +21,7 @@ from reports.views.common import (
 )
 
 
-def _unit_report_for(request: HttpRequest, slug: str, code: str | None) -> WaveReport:
+def unit_report_for(request: HttpRequest, slug: str, code: str | None) -> WaveReport:
     """Exactly the unit report page's rules; a report not released yet has nothing to export."""
     viewer = viewer_or_403(request)
     wave = wave_or_404(slug, viewer)
@@ -34,7 +34,7 @@ def _unit_report_for(request: HttpRequest, slug: str, code: str | None) -> WaveR
     return report
 
 
-def _equity_report_for(request: HttpRequest, slug: str) -> WaveReport:
+def equity_report_for(request: HttpRequest, slug: str) -> WaveReport:
     viewer = viewer_or_403(request, Role.ANALYST)
     report = report_or_404(wave=wave_or_404(slug, viewer), viewer=viewer, unit=None)
     if report is None:
@@ -60,7 +60,7 @@ def _refused(request: HttpRequest, error: ExportRefused) -> HttpResponse:
 
 @require_GET
 def unit_export(request: HttpRequest, slug: str, fmt: str, code: str | None = None) -> HttpResponse:
-    report = _unit_report_for(request, slug, code)
+    report = unit_report_for(request, slug, code)
     unit = focus_unit(report)
     actions = (
         list(actions_for_unit(wave=report.wave, unit=unit, published_only=True)) if unit else []
@@ -80,7 +80,7 @@ def unit_export(request: HttpRequest, slug: str, fmt: str, code: str | None = No
 
 @require_GET
 def equity_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
-    report = _equity_report_for(request, slug)
+    report = equity_report_for(request, slug)
     try:
         export = report_export(
             page=equity_page(report),

@@ -42,12 +42,14 @@ def maintenance_claim_sweep(*, now: datetime.datetime) -> bool:
 
 
 def maintenance_enqueue_daily() -> list[str]:
-    """Enqueue the nightly work: roster purge, clean-up, and a storage scrub per open wave."""
+    """Enqueue the nightly work: roster purge, clean-ups, and a storage scrub per open wave."""
+    from reports.tasks import purge_renders
     from surveys.tasks import clean_up_staging, purge_rosters, scrub_storage
 
-    enqueued = ["purge_rosters", "clean_up_staging"]
+    enqueued = ["purge_rosters", "clean_up_staging", "purge_renders"]
     purge_rosters.enqueue()
     clean_up_staging.enqueue()
+    purge_renders.enqueue()
     for wave_id in Wave.objects.filter(status=Wave.Status.OPEN).values_list("pk", flat=True):
         scrub_storage.enqueue(wave_id)
         enqueued.append(f"scrub_storage:{wave_id}")

@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from reports.aggregation import wave_report
 from reports.exporters import tidy_rows
+from reports.models import ReportRender
 from reports.viewers import viewer_for
 from surveys.models import AuditEntry, Comment, Wave
 from tests.reports.conftest import NUMBER, csv_figures, figure_cells, number_of
@@ -27,6 +28,26 @@ def export_url(wave: Wave, fmt: str, code: str | None = None) -> str:
     if code is None:
         return reverse("reports:export", args=[wave.slug, fmt])
     return reverse("reports:unit_export", args=[wave.slug, code, fmt])
+
+
+def pdf_url(wave: Wave, code: str | None = None) -> str:
+    if code is None:
+        return reverse("reports:pdf", args=[wave.slug])
+    return reverse("reports:unit_pdf", args=[wave.slug, code])
+
+
+def prepare_pdf(client: Client, wave: Wave, code: str | None = None) -> str:
+    """Press "PDF": the worker prepares it (at once in tests); returns the progress page."""
+    response = client.post(pdf_url(wave, code))
+    assert response.status_code == 302, response.status_code
+    assert response["Location"].startswith("/reports/pdf/")
+    return response["Location"]
+
+
+def download_pdf(client: Client, wave: Wave, code: str | None = None) -> bytes:
+    page = prepare_pdf(client, wave, code)
+    assert "Your PDF is ready" in client.get(page).content.decode()
+    return download(client, page + "download/")
 
 
 def download(client: Client, address: str) -> bytes:
@@ -124,7 +145,7 @@ def test_screen_csv_xlsx_and_pdf_agree_on_every_number(
     assert readable == screen_numbers(cells)
     assert hidden == sum(1 for _k, _kind, text in cells if number_of(text) is None)
 
-    pdf = download(client, export_url(released, "pdf", code))
+    pdf = download_pdf(client, released, code)
     assert pdf.startswith(b"%PDF")
     text = pdf_text(pdf)
     assert gate.focus.name in text
@@ -142,16 +163,20 @@ def test_export_formats_and_headers(client: Client, alice: Any, released: Wave) 
     assert csv_response["Cache-Control"] == "no-store"
     xlsx = client.get(export_url(released, "xlsx", "N-ED"))
     assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
-    pdf = client.get(export_url(released, "pdf", "N-ED"))
+    pdf = client.get(prepare_pdf(client, released, "N-ED") + "download/")
     assert pdf["Content-Type"] == "application/pdf"
+    assert pdf["Content-Disposition"] == 'attachment; filename="spring-N-ED.pdf"'
+    assert pdf["Cache-Control"] == "no-store"
     assert "North emergency" in pdf_text(pdf.content)
     assert client.get(f"/reports/{released.slug}/u/N-ED/export/docx/").status_code == 404
+    assert client.get(pdf_url(released, "N-ED")).status_code == 405
 
 
 def test_each_export_is_audited(client: Client, alice: Any, released: Wave) -> None:
     client.force_login(alice)
-    for fmt in ("csv", "xlsx", "pdf"):
+    for fmt in ("csv", "xlsx"):
         download(client, export_url(released, fmt, "N-ED"))
+    download_pdf(client, released, "N-ED")
     entries = AuditEntry.objects.filter(action="report.export").order_by("id")
     assert [entry.data["format"] for entry in entries] == ["csv", "xlsx", "pdf"]
     assert {entry.actor_name for entry in entries} == {"alice"}
@@ -168,8 +193,10 @@ def test_sibling_leader_cannot_export_another_subtree(
     client: Client, bob: Any, released: Wave
 ) -> None:
     client.force_login(bob)
-    for fmt in ("csv", "xlsx", "pdf"):
+    for fmt in ("csv", "xlsx"):
         assert client.get(export_url(released, fmt, "N-ED")).status_code == 404
+    assert client.post(pdf_url(released, "N-ED")).status_code == 404
+    assert not ReportRender.objects.exists()
     assert not AuditEntry.objects.filter(action="report.export").exists()
 
 
@@ -190,8 +217,13 @@ def test_auditor_objection_refuses_the_export(client: Client, alice: Any, releas
     with mock.patch(
         "reports.services.exports.audit_published", return_value=["N-ICU could be derived"]
     ):
-        response = client.get(export_url(released, "pdf", "NORTH"))
+        response = client.get(export_url(released, "xlsx", "NORTH"))
+        page = prepare_pdf(client, released, "NORTH")
     assert response.status_code == 409
+    assert "could reveal a small group" in client.get(page).content.decode()
+    assert ReportRender.objects.get().status == "refused"
+    assert ReportRender.objects.get().content is None
+    assert client.get(page + "download/")["Location"] == page
     assert not AuditEntry.objects.filter(action="report.export").exists()
 
 

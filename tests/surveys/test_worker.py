@@ -339,13 +339,17 @@ def test_run_worker_runs_tasks_and_the_daily_maintenance_once_a_day(
 
     call_command("run_worker", "--batch", "--no-startup-delay", stdout=out)
 
-    assert "Maintenance: purge_rosters, clean_up_staging, scrub_storage:" in out.getvalue()
+    assert (
+        "Maintenance: purge_rosters, clean_up_staging, purge_renders, scrub_storage:"
+        in out.getvalue()
+    )
     assert len(mail.outbox) == 1
     assert Invitation.objects.get(wave=old).email == ""
     assert AuditEntry.objects.get(action="roster.purge").actor_name == "run_worker"
     paths = list(DBTaskResult.objects.values_list("task_path", "status"))
     assert ("surveys.tasks.scrub_storage", "SUCCESSFUL") in paths
     assert ("surveys.tasks.purge_rosters", "SUCCESSFUL") in paths
+    assert ("reports.tasks.purge_renders", "SUCCESSFUL") in paths
     assert WorkerMark.objects.get(key="daily").day == timezone.localdate()
 
     call_command("run_worker", "--batch", "--no-startup-delay", stdout=io.StringIO())
