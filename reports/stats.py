@@ -222,14 +222,15 @@ def compute_wave_stats(wave: Wave, *, tree: Tree | None = None) -> WaveStats:
     valid = scores != UNSCORED
     cell = leaf32[:, None] * domain_count + np.arange(domain_count, dtype=np.int32)[None, :]
     size = units * domain_count
-    domain_n = np.bincount(cell.ravel(), weights=valid.ravel(), minlength=size)
-    domain_n = domain_n.reshape(units, domain_count).astype(np.int64)
-    domain_sum = np.bincount(cell.ravel(), weights=scores.ravel(), minlength=size)
-    domain_sum -= np.bincount(cell.ravel(), weights=(~valid).ravel(), minlength=size) * UNSCORED
-    domain_sum = domain_sum.reshape(units, domain_count)
-    band = np.where(valid, _band_index(definition, scores), BANDS).astype(np.int32)
+    # Bands with a fourth bucket for "unscored": the scored counts are the three bands' sum.
+    band = _band_index(definition, scores).astype(np.int32)
+    band[~valid] = BANDS
     domain_bands = np.bincount((cell * (BANDS + 1) + band).ravel(), minlength=size * (BANDS + 1))
     domain_bands = domain_bands.reshape(units, domain_count, BANDS + 1)[:, :, :BANDS]
+    domain_n = domain_bands.sum(axis=2)
+    weights = np.where(valid, scores, 0).ravel().astype(np.float64)
+    domain_sum = np.bincount(cell.ravel(), weights=weights, minlength=size)
+    domain_sum = domain_sum.reshape(units, domain_count)
 
     items = report_items(definition)
     width = max((_item_width(item) for item in items), default=1) + 1  # + discard bucket
