@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -24,58 +26,67 @@ def _back(wave: Wave) -> HttpResponse:
     return redirect(reverse("hr:wave_detail", kwargs={"slug": wave.slug}) + "#sending")
 
 
-@require_POST
-@hr_admin_required
-def send_invitations(request: HttpRequest, slug: str) -> HttpResponse:
+def _queue(
+    request: HttpRequest,
+    slug: str,
+    *,
+    send: Callable[..., int],
+    unconfirmed: str,
+    queued: Callable[[int], str],
+    nothing: str,
+) -> HttpResponse:
+    """Queue e-mails for a wave after the confirmation box, and say what was queued."""
     wave = _wave(slug)
     if not request.POST.get("confirm"):
-        messages.error(request, _("Tick the confirmation box to send the invitations."))
+        messages.error(request, unconfirmed)
         return _back(wave)
     try:
-        count = invitations_send(wave=wave, by=request.user)
+        count = send(wave=wave, by=request.user)
     except MailingError as error:
         messages.error(request, str(error))
         return _back(wave)
     if count:
-        messages.success(
-            request,
+        messages.success(request, queued(count))
+    else:
+        messages.info(request, nothing)
+    return _back(wave)
+
+
+@require_POST
+@hr_admin_required
+def send_invitations(request: HttpRequest, slug: str) -> HttpResponse:
+    return _queue(
+        request,
+        slug,
+        send=invitations_send,
+        unconfirmed=_("Tick the confirmation box to send the invitations."),
+        queued=lambda count: (
             ngettext(
                 "%(count)s invitation is queued for sending.",
                 "%(count)s invitations are queued for sending.",
                 count,
             )
-            % {"count": count},
-        )
-    else:
-        messages.info(request, _("Everyone on the roster already has their invitation."))
-    return _back(wave)
+            % {"count": count}
+        ),
+        nothing=_("Everyone on the roster already has their invitation."),
+    )
 
 
 @require_POST
 @hr_admin_required
 def send_reminders(request: HttpRequest, slug: str) -> HttpResponse:
-    wave = _wave(slug)
-    if not request.POST.get("confirm"):
-        messages.error(request, _("Tick the confirmation box to send the reminders."))
-        return _back(wave)
-    try:
-        count = reminders_send(wave=wave, by=request.user)
-    except MailingError as error:
-        messages.error(request, str(error))
-        return _back(wave)
-    if count:
-        messages.success(
-            request,
+    return _queue(
+        request,
+        slug,
+        send=reminders_send,
+        unconfirmed=_("Tick the confirmation box to send the reminders."),
+        queued=lambda count: (
             ngettext(
                 "%(count)s reminder is queued for sending.",
                 "%(count)s reminders are queued for sending.",
                 count,
             )
-            % {"count": count},
-        )
-    else:
-        messages.info(
-            request,
-            _("No reminder is due: no pending invitation is left that was not reminded today."),
-        )
-    return _back(wave)
+            % {"count": count}
+        ),
+        nothing=_("No reminder is due: no pending invitation is left that was not reminded today."),
+    )
